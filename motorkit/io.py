@@ -1,0 +1,70 @@
+"""I/O: atomic writes, the build folder, and each chapter's metrics file.
+
+Every chapter writes its key results to ``_build/metrics/<notebook-stem>.json``; the tests assert the
+book's scientific claims from those files. Writes are atomic (temporary file, then rename) so a crash
+never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+#: Repository root when motorkit is installed in editable mode (the book's layout).
+REPO_ROOT: Path = Path(__file__).resolve().parent.parent
+
+
+def build_dir() -> Path:
+    """The build folder: ``$MOTORKIT_BUILD_DIR`` if set, else ``<repo>/_build``."""
+    return Path(os.environ.get("MOTORKIT_BUILD_DIR", REPO_ROOT / "_build")).resolve()
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy/torch scalars and arrays to plain JSON types."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_json(path: str | os.PathLike, data: dict[str, Any]) -> Path:
+    """Write ``data`` as indented JSON, atomically."""
+    text = json.dumps(_jsonable(data), indent=2, sort_keys=True)
+    return atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
+
+
+def write_metrics(stem: str, metrics: dict[str, Any]) -> Path:
+    """Merge ``metrics`` into ``_build/metrics/<stem>.json`` (the file the science tests read)."""
+    path = build_dir() / "metrics" / f"{stem}.json"
+    current = json.loads(path.read_text()) if path.exists() else {}
+    current.update(_jsonable(metrics))
+    return write_json(path, current)
+
+
+def read_metrics(stem: str) -> dict[str, Any]:
+    """Read ``_build/metrics/<stem>.json``."""
+    return json.loads((build_dir() / "metrics" / f"{stem}.json").read_text())
