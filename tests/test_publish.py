@@ -1,0 +1,112 @@
+"""The papermill gate (``motorkit.publish``), on small throw-away projects in ``tmp_path``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from motorkit import publish
+
+TOC = "format: jb-book\nroot: intro\nchapters:\n{chapters}"
+
+
+def make_project(root: Path, notebooks: dict[str, list[tuple[str, str, list[str]]]], extra_entries: tuple[str, ...] = ()) -> Path:
+    """A minimal book: intro.md, and notebooks/<stem>.ipynb from (cell type, source, tags) triples."""
+    (root / "notebooks").mkdir(parents=True)
+    (root / "intro.md").write_text("# Intro\n")
+    for stem, cells in notebooks.items():
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        for kind, source, tags in cells:
+            make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+            nb.cells.append(make(source, metadata={"tags": tags}))
+        nbformat.write(nb, root / "notebooks" / f"{stem}.ipynb")
+    entries = [f"notebooks/{stem}" for stem in notebooks] + list(extra_entries)
+    (root / "_toc.yml").write_text(TOC.format(chapters="".join(f"  - file: {e}\n" for e in entries)))
+    return root
+
+
+def run_publish(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m motorkit.publish <args> --root <root>`` as a subprocess."""
+    return subprocess.run([sys.executable, "-m", "motorkit.publish", *args, "--root", str(root)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_failing_cell_fails_the_command_naming_notebook_and_cell(tmp_path: Path) -> None:
+    """A cell that raises: non-zero exit, and the message names the notebook and shows the cell's source."""
+    root = make_project(tmp_path, {"bad": [
+        ("code", "seed = 0", ["parameters"]),
+        ("code", "x = 1 + 1", []),
+        ("code", "y = x * 2\nraise ValueError('the-failure-marker')", []),
+        ("code", "print('never reached')", []),
+    ]})
+    proc = run_publish(root, "execute")
+    assert proc.returncode != 0
+    assert "bad.ipynb" in proc.stderr
+    assert "raise ValueError('the-failure-marker')" in proc.stderr  # the failing cell's source
+    assert "ValueError: the-failure-marker" in proc.stderr
+    assert (root / "_build" / "executed" / "bad.ipynb").exists()  # papermill still wrote the notebook
+    timings = json.loads((root / "_build" / "executed" / "timings.json").read_text())
+    assert timings["chapters"]["bad"]["ok"] is False
+
+
+def test_missing_toc_entry_fails_naming_it(tmp_path: Path) -> None:
+    """A ``_toc.yml`` entry whose file does not exist fails loudly, naming the entry."""
+    root = make_project(tmp_path, {}, extra_entries=("notebooks/02_not_written_yet",))
+    with pytest.raises(publish.PublishError, match="notebooks/02_not_written_yet"):
+        publish.chapter_notebooks(root)
+    proc = run_publish(root, "check")
+    assert proc.returncode != 0 and "notebooks/02_not_written_yet" in proc.stderr
+
+
+def test_missing_parameters_cell_is_reported(tmp_path: Path) -> None:
+    """A chapter without a ``parameters`` cell fails the check (and is not executed)."""
+    root = make_project(tmp_path, {"noparams": [("code", "seed = 0", [])]})
+    with pytest.raises(publish.PublishError, match="noparams.ipynb has 0 cells tagged 'parameters'"):
+        publish.check(root)
+    result, = publish.execute_all(root)
+    assert not result.ok and "parameters" in (result.error or "")
+
+
+def test_parameters_environment_and_hidden_cells(tmp_path: Path) -> None:
+    """``-p`` overrides reach the kernel; cwd is notebooks/; MOTORKIT_BUILD_DIR is the absolute _build."""
+    root = make_project(tmp_path, {"ok": [
+        ("markdown", "# A chapter", []),
+        ("code", "seed = 0\nlabel = 'default'", ["parameters"]),
+        ("code", "import os, json, pathlib\n"
+                 "info = {'seed': seed, 'label': label, 'cwd': os.getcwd(),\n"
+                 "        'build': os.environ['MOTORKIT_BUILD_DIR'], 'threads': os.environ['OMP_NUM_THREADS']}\n"
+                 "pathlib.Path(os.environ['MOTORKIT_BUILD_DIR'], 'info.json').write_text(json.dumps(info))", []),
+    ]})
+    results = publish.execute_all(root, parameters={"seed": 7, "label": "injected"})
+    assert [r.ok for r in results] == [True], results
+    info = json.loads((root / "_build" / "info.json").read_text())
+    assert info["seed"] == 7 and info["label"] == "injected"
+    assert Path(info["cwd"]) == (root / "notebooks").resolve()
+    assert Path(info["build"]) == (root / "_build").resolve()
+    assert info["threads"]
+    executed = nbformat.read(root / "_build" / "executed" / "ok.ipynb", as_version=4)
+    tags = [c.metadata.get("tags", []) for c in executed.cells]
+    assert ["parameters", "hide-input"] in tags
+    assert ["injected-parameters", "hide-input"] in tags
+    timings = json.loads((root / "_build" / "executed" / "timings.json").read_text())
+    assert timings["chapters"]["ok"]["ok"] is True and timings["chapters"]["ok"]["seconds"] > 0
+
+
+def test_parameter_values_are_typed() -> None:
+    """``-p`` values are read as papermill does: numbers, booleans, None, else strings."""
+    assert publish._value("3") == 3 and publish._value("0.5") == 0.5
+    assert publish._value("true") is True and publish._value("None") is None
+    assert publish._value("arm26") == "arm26"
+
+
+def test_remote_assets_are_found(tmp_path: Path) -> None:
+    """The offline check flags a page that loads a script from the internet, and ignores plain links."""
+    (tmp_path / "page.html").write_text(
+        '<a href="https://example.org">prose link</a><script src="https://cdn.example.org/x.js"></script>')
+    assert publish.remote_assets(tmp_path) == ["page.html: <script> https://cdn.example.org/x.js"]
