@@ -1,0 +1,58 @@
+"""Shared fixtures: the chapters are executed, and the book built, once per test session.
+
+``executed_chapters`` runs every chapter in ``_toc.yml`` through papermill (``motorkit.publish``)
+into ``_build/executed/``; each chapter also writes ``_build/metrics/<stem>.json`` there, which is
+what the science tests read (ask for this fixture, then ``motorkit.io.read_metrics(stem)``).
+``built_book`` renders the executed copies into ``_build/html``.
+
+Set ``MOTORKIT_REUSE_BUILD=1`` to reuse what an earlier ``make book`` left in ``_build`` instead of
+executing and building again (quick iterations on the tests themselves; ``make test`` never sets it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from motorkit import publish
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+
+
+def _reuse() -> bool:
+    """True when the session should reuse an existing ``_build`` (``MOTORKIT_REUSE_BUILD=1``)."""
+    return os.environ.get("MOTORKIT_REUSE_BUILD") == "1"
+
+
+@pytest.fixture(scope="session")
+def executed_chapters() -> dict[str, publish.ChapterResult]:
+    """Every chapter executed once (results by notebook stem); failures are reported by the tests."""
+    timings = BUILD / "executed" / "timings.json"
+    if _reuse() and timings.exists():
+        recorded = json.loads(timings.read_text())["chapters"]
+        results = [
+            publish.ChapterResult(nb.stem, str(nb), str(BUILD / "executed" / nb.name),
+                                  recorded[nb.stem]["seconds"],
+                                  None if recorded[nb.stem]["ok"] else "failed in the reused build")
+            for nb in publish.chapter_notebooks(ROOT) if nb.stem in recorded
+        ]
+    else:
+        results = publish.execute_all(ROOT)
+    return {r.stem: r for r in results}
+
+
+@pytest.fixture(scope="session")
+def built_book(executed_chapters: dict[str, publish.ChapterResult]) -> Path:
+    """The HTML book in ``_build/html``, built once from the executed chapters."""
+    html = BUILD / "html"
+    if _reuse() and (html / "index.html").exists():
+        return html
+    try:
+        publish.build(ROOT)
+    except publish.PublishError as exc:
+        pytest.fail(f"the book did not build:\n{exc}", pytrace=False)
+    return html
