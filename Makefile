@@ -1,0 +1,77 @@
+# How neural networks learn to control bodies -- the single entry point.
+#
+#   make book    set up .venv, vendor the book's JavaScript, execute every chapter with papermill,
+#                build the HTML book into _build/html (open _build/html/index.html)
+#   make test    the same set-up, then pytest: unit tests, every chapter executed, the book built,
+#                the built book checked in headless Chromium
+#   make lab     JupyterLab on notebooks/, to run chapters live with widgets
+#   make clean   remove everything the build produced (keeps .venv)
+#
+# Set-up is guarded by a stamp file: a second run after no change to requirements.txt or
+# pyproject.toml installs nothing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.motorkit-setup.stamp
+LAB_STAMP := $(VENV)/.motorkit-lab.stamp
+
+# Two cores: thread counts are set deliberately, for everything below (chapters may lower them).
+export OMP_NUM_THREADS ?= 2
+export MKL_NUM_THREADS ?= 2
+export OPENBLAS_NUM_THREADS ?= 2
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Extra arguments for the chapter run, e.g. make book PUBLISH_ARGS="-p seed 3"
+PUBLISH_ARGS ?=
+# Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k publish"
+PYTEST_ARGS ?=
+
+.PHONY: book test setup vendor execute html lab clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || { echo "[make] creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "[make] installing pinned requirements (torch first, CPU build)"
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
+	@touch $@
+
+setup: $(STAMP)
+
+vendor: $(STAMP)
+	$(PY) -m motorkit.publish vendor
+
+execute: setup vendor
+	$(PY) -m motorkit.publish execute $(PUBLISH_ARGS)
+
+html: setup vendor
+	$(PY) -m motorkit.publish build
+
+book: setup vendor
+	$(PY) -m motorkit.publish check
+	$(PY) -m motorkit.publish execute $(PUBLISH_ARGS)
+	$(PY) -m motorkit.publish build
+	@echo
+	@echo "The book is built. Open: $(CURDIR)/_build/html/index.html"
+
+# pytest executes every chapter and builds the book once per session (tests/conftest.py), so a
+# failing chapter is reported as a failing test and pytest always ends with its summary line.
+test: setup vendor
+	$(PY) -m pytest -ra $(PYTEST_ARGS)
+
+$(LAB_STAMP): requirements-lab.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-lab.txt -c requirements.txt
+	@touch $@
+
+lab: $(LAB_STAMP)
+	cd notebooks && ../$(VENV)/bin/jupyter lab
+
+clean:
+	rm -rf _build node_modules .pytest_cache
