@@ -1,0 +1,182 @@
+"""Command line: ``motorkit train``, ``motorkit evaluate`` and ``motorkit bench``.
+
+Bad input exits non-zero with one line naming the problem (no traceback) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from motorkit.effectors import EFFECTORS
+from motorkit.fields import FIELDS, ForceField
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive count, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="motorkit", description="Train, evaluate and benchmark reaching controllers.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a GRU policy (resumes from --out if it holds a checkpoint)")
+    train.add_argument("--effector", choices=EFFECTORS, required=True)
+    train.add_argument("--field", choices=FIELDS, required=True)
+    train.add_argument("--strength", type=_non_negative_float, default=8.0, help="curl strength k (N·s/m)")
+    train.add_argument("--catch-fraction", type=_non_negative_float, default=0.0, help="fraction of catch trials")
+    train.add_argument("--init", metavar="CKPT_DIR", help="fine-tune from this checkpoint")
+    train.add_argument("--batches", type=_positive_int, default=600)
+    train.add_argument("--batch-size", type=_positive_int, default=64)
+    train.add_argument("--hidden", type=_positive_int, default=64)
+    train.add_argument("--lr", type=_non_negative_float, default=3e-3)
+    train.add_argument("--target-error-cm", type=_non_negative_float, default=None,
+                       help="stop once the test-set endpoint error is below this")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="cpu")
+    train.add_argument("--no-compile", action="store_true", help="use the eager step")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--out", required=True, metavar="DIR")
+
+    evaluate = sub.add_parser("evaluate", help="roll a checkpoint out on the 8-target test set")
+    evaluate.add_argument("checkpoint", metavar="CKPT_DIR")
+    evaluate.add_argument("--field", choices=FIELDS, default=None, help="default: the training field")
+    evaluate.add_argument("--strength", type=_non_negative_float, default=None)
+    evaluate.add_argument("--catch", action="store_true", help="field off on every trial (after-effects)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--out", required=True, metavar="FILE.npz")
+
+    bench = sub.add_parser("bench", help="motorkit against MotorNet's own training loop, side by side")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--batch-size", type=_positive_int, default=256)
+    bench.add_argument("--repeats", type=_positive_int, default=10)
+    bench.add_argument("--cap", type=_non_negative_float, default=300.0, help="time cap (s) per criterion run")
+    bench.add_argument("--threads", type=_positive_int, default=1)
+    bench.add_argument("--quick", action="store_true", help="tiny settings: checks the plumbing only")
+    return parser
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown device {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but CUDA is not available on this machine")
+
+
+def _check_writable_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write to output folder {path}: {exc.strerror or exc}") from None
+
+
+def _check_writable_file(path: Path) -> None:
+    if path.suffix != ".npz":
+        raise ValueError(f"output must be a .npz file, got {path.name!r}")
+    if path.is_dir():
+        raise ValueError(f"output {path} is a folder")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"output folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"cannot write to output folder {parent}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from motorkit.training import TrainConfig, load_checkpoint, train
+
+    _check_device(args.device)
+    config = TrainConfig(
+        effector=args.effector, field=args.field, strength=args.strength, catch_fraction=args.catch_fraction,
+        batches=args.batches, batch_size=args.batch_size, hidden=args.hidden, lr=args.lr,
+        lr_final=min(args.lr, TrainConfig.lr_final), target_error_cm=args.target_error_cm, seed=args.seed,
+        device=args.device, compile=not args.no_compile,
+        init=None if args.init is None else str(Path(args.init).resolve()),
+    )
+    if config.init is not None:
+        load_checkpoint(config.init)
+    out = Path(args.out)
+    _check_writable_dir(out)
+    result = train(config, out=out, progress=not args.quiet)
+    last = [row for row in result.log if "test_endpoint_error_cm" in row][-1]
+    print(json.dumps({"out": str(out), "batches": result.log[-1]["batch"], "loss": result.log[-1]["loss"],
+                      "test_endpoint_error_cm": last["test_endpoint_error_cm"],
+                      "wall_s": result.log[-1]["wall_s"]}))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from motorkit.training import load_policy
+
+    result = load_policy(args.checkpoint)
+    trained = result.config.force_field()
+    field = ForceField(args.field or trained.kind, trained.strength if args.strength is None else args.strength)
+    out = Path(args.out)
+    _check_writable_file(out)
+    record = result.evaluate(field, catch=args.catch, seed=args.seed)
+    record.config["checkpoint"] = str(Path(args.checkpoint).resolve())
+    record.save(out)
+    print(json.dumps(record.metrics(), indent=2))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from motorkit.bench import format_report, run_benchmarks
+
+    report = run_benchmarks(batch_size=args.batch_size, repeats=args.repeats, cap_s=args.cap,
+                            threads=args.threads, quick=args.quick)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``motorkit`` console script."""
+    from motorkit.training import MotorkitError
+
+    args = _parser().parse_args(argv)
+    handler = {"train": _train, "evaluate": _evaluate, "bench": _bench}[args.command]
+    try:
+        return handler(args)
+    except (MotorkitError, ValueError) as exc:
+        print(f"motorkit {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"motorkit {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Training: backpropagation through the effector on the poster's Euclidean distance loss.
+
+The loss is the hand-target distance averaged over every step and trial (metres), plus optional
+penalties on muscle commands (``activity_weight``) and hidden activity (``hidden_weight``).
+Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
+resumed from its checkpoint ends exactly where an uninterrupted run ends.
+
+A checkpoint folder holds ``checkpoint.pt`` (weights, optimiser, random state, configuration and log
+in one file, written atomically, loaded with ``weights_only=True``) and, for people, ``config.json``
+and ``log.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from tqdm.auto import tqdm
+
+import motorkit
+from motorkit.fields import ForceField
+from motorkit.io import atomic_write, write_json
+from motorkit.policy import GRUPolicy
+from motorkit.rollouts import Noise, Rollout, Simulator, State, StepOutput, announce_eager_fallback, rollout
+from motorkit.tasks import CentreOutReach, TaskConfig
+
+CHECKPOINT_FORMAT = "motorkit-checkpoint/1"
+
+
+class MotorkitError(Exception):
+    """An error with a one-line message meant for the user (the CLI prints it without a traceback)."""
+
+
+class TrainingDiverged(MotorkitError):
+    """The loss became NaN or infinite."""
+
+
+class CheckpointError(MotorkitError):
+    """A checkpoint is missing, corrupt, or not a motorkit checkpoint."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The full configuration of a training run: task, field, network, optimiser and budget."""
+
+    effector: str = "arm26"
+    field: str = "null"
+    strength: float = 8.0
+    catch_fraction: float = 0.0
+    hidden: int = 64
+    batch_size: int = 64
+    batches: int = 600
+    lr: float = 3e-3
+    lr_final: float = 3e-4
+    grad_clip: float = 1.0
+    activity_weight: float = 1e-3
+    hidden_weight: float = 0.0
+    seed: int = 0
+    dt: float = 0.01
+    duration: float = 1.0
+    reach: float | None = None
+    proprioception_delay: float = 0.02
+    vision_delay: float = 0.05
+    action_noise: float = 0.0
+    proprioception_noise: float = 0.0
+    vision_noise: float = 0.0
+    eval_every: int = 25
+    target_error_cm: float | None = None
+    checkpoint_every: int = 100
+    compile: bool = True
+    unroll: int = 1
+    device: str = "cpu"
+    init: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("hidden", "batch_size", "batches", "eval_every", "checkpoint_every", "unroll"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be a positive count, got {getattr(self, name)}")
+        if not (self.lr > 0 and self.lr_final > 0):
+            raise ValueError(f"learning rates must be > 0, got lr={self.lr}, lr_final={self.lr_final}")
+        self.task_config()  # validates effector, times and delays
+        self.force_field()  # validates field, strength and catch fraction
+        if self.task_config().n_steps % self.unroll:
+            raise ValueError(f"unroll={self.unroll} must divide the {self.task_config().n_steps} steps of an episode")
+
+    def task_config(self) -> TaskConfig:
+        names = {f.name for f in fields(TaskConfig)}
+        return TaskConfig(**{k: v for k, v in asdict(self).items() if k in names})
+
+    def force_field(self) -> ForceField:
+        return ForceField(self.field, self.strength, self.catch_fraction)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def learning_rate(self, batch: int) -> float:
+        """Cosine schedule from ``lr`` at batch 0 to ``lr_final`` at the last batch."""
+        frac = min(1.0, batch / max(1, self.batches - 1))
+        return self.lr_final + 0.5 * (self.lr - self.lr_final) * (1 + math.cos(math.pi * frac))
+
+
+@dataclass
+class TrainResult:
+    """What training returns: the policy, its task, the per-batch log and the checkpoint folder."""
+
+    policy: GRUPolicy
+    env: CentreOutReach
+    config: TrainConfig
+    log: list[dict[str, float]]
+    out: Path | None
+
+    @property
+    def simulator(self) -> Simulator:
+        return Simulator(self.env, self.policy)
+
+    def evaluate(self, field: ForceField | None = None, catch: bool = False, **kwargs: Any) -> Rollout:
+        """Roll the policy out on the 8-target test set (default: the training field)."""
+        field = self.config.force_field() if field is None else field
+        return rollout(self.simulator, self.env.test_targets(), field, catch=catch,
+                       config=self.config.to_dict(), **kwargs)
+
+
+def build(config: TrainConfig) -> tuple[CentreOutReach, GRUPolicy]:
+    """The task and a freshly initialised policy (initialisation seeded by ``config.seed``)."""
+    env = CentreOutReach(config.task_config()).to(config.device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        policy = GRUPolicy(env.n_inputs, env.n_muscles, config.hidden).to(config.device)
+    return env, policy
+
+
+class _EpisodeLoss:
+    """The differentiable episode: ``unroll`` steps per (compiled) call, loss terms summed in-graph."""
+
+    def __init__(self, sim: Simulator, unroll: int, compile: bool):
+        self.sim, self.unroll = sim, unroll
+        self.fn: Callable[..., tuple[State, torch.Tensor, StepOutput]] = self.chunk
+        if compile:
+            self.fn = torch.compile(self.chunk, dynamic=False)
+        self.compiled = compile
+
+    def chunk(
+        self, state: State, target: torch.Tensor, matrices: torch.Tensor, noise: Noise
+    ) -> tuple[State, torch.Tensor, StepOutput]:
+        """``unroll`` steps; returns the new state, the summed loss terms and the last step's output."""
+        terms = []
+        for k in range(self.unroll):
+            state, out = self.sim.step(state, target, matrices, Noise(*(n[k] for n in noise)))
+            distance = torch.linalg.vector_norm(out.cartesian[:, :2] - target, dim=-1).mean()
+            terms.append(torch.stack([distance, out.command.square().mean(), state.hidden.square().mean()]))
+        return state, torch.stack(terms).sum(0), out
+
+    def __call__(self, target: torch.Tensor, matrices: torch.Tensor, noise: Noise) -> torch.Tensor:
+        """Sum over the episode of (distance, command^2, hidden^2) means."""
+        state = self.sim.start(target)
+        total = torch.zeros(3, device=target.device)
+        for t0 in range(0, noise.action.shape[0], self.unroll):
+            chunk_noise = Noise(*(n[t0:t0 + self.unroll] for n in noise))
+            try:
+                state, terms, _ = self.fn(state, target, matrices, chunk_noise)
+            except Exception as exc:  # compiler missing or failing: announce once, go eager
+                if not self.compiled:
+                    raise
+                announce_eager_fallback(exc)
+                self.fn, self.compiled = self.chunk, False
+                state, terms, _ = self.fn(state, target, matrices, chunk_noise)
+            total = total + terms
+        return total
+
+
+def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimizer, generator: torch.Generator,
+                    config: TrainConfig, batch: int, log: list[dict[str, float]]) -> Path:
+    """Write the checkpoint atomically (one file holds everything), then the human-readable copies."""
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "motorkit_version": motorkit.__version__,
+        "config": config.to_dict(),
+        "batch": batch,
+        "policy": policy.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "generator": generator.get_state(),
+        "log": log,
+    }
+    path = atomic_write(Path(out) / "checkpoint.pt", lambda tmp: torch.save(payload, tmp))
+    write_json(Path(out) / "config.json", {"format": CHECKPOINT_FORMAT, "motorkit_version": motorkit.__version__,
+                                           "batch": batch, "config": config.to_dict()})
+    write_json(Path(out) / "log.json", {"log": log})
+    return path
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint folder (or its ``checkpoint.pt``) safely; clear errors for bad input."""
+    path = Path(path)
+    file = path / "checkpoint.pt" if path.is_dir() else path
+    if not file.exists():
+        raise CheckpointError(f"no motorkit checkpoint at {path} (expected {file.name})")
+    try:
+        payload = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"corrupt checkpoint {file}: {type(exc).__name__}") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{file} is not a motorkit checkpoint (format {CHECKPOINT_FORMAT} expected)")
+    return payload
+
+
+def load_policy(path: str | Path, device: str = "cpu") -> TrainResult:
+    """Load a trained policy and its task from a checkpoint folder."""
+    payload = load_checkpoint(path)
+    config = replace(TrainConfig.from_dict(payload["config"]), device=device)
+    env, policy = build(config)
+    try:
+        policy.load_state_dict(payload["policy"])
+    except (RuntimeError, KeyError) as exc:
+        raise CheckpointError(f"checkpoint {path} does not fit its configuration: {exc}".splitlines()[0]) from None
+    return TrainResult(policy, env, config, payload["log"], Path(path))
+
+
+def _resume_state(out: Path | None, config: TrainConfig) -> dict[str, Any] | None:
+    if out is None or not (out / "checkpoint.pt").exists():
+        return None
+    payload = load_checkpoint(out)
+    saved = TrainConfig.from_dict(payload["config"])
+    if replace(saved, batches=config.batches, device=config.device) != config:
+        raise CheckpointError(f"{out} holds a checkpoint of a different configuration; choose another --out")
+    return payload
+
+
+def train(
+    config: TrainConfig, out: str | Path | None = None, progress: bool = True, deadline_s: float | None = None
+) -> TrainResult:
+    """Train a policy; write checkpoints to ``out`` (resuming from one there); return the result.
+
+    Stops early when ``config.target_error_cm`` is set and the test-set endpoint error falls below it.
+    Stops after ``deadline_s`` seconds of this call, if given (a time cap for benchmarks).
+    Raises :class:`TrainingDiverged` on a NaN/Inf loss, leaving the last good checkpoint in place.
+    """
+    out = None if out is None else Path(out)
+    env, policy = build(config)
+    if config.init is not None:
+        init = load_policy(config.init, config.device)
+        if init.config.effector != config.effector or init.config.hidden != config.hidden:
+            raise CheckpointError(f"cannot fine-tune from {config.init}: it is a {init.config.effector} policy "
+                                  f"with {init.config.hidden} hidden units")
+        policy.load_state_dict(init.policy.state_dict())
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    generator = torch.Generator().manual_seed(config.seed + 1)
+    log: list[dict[str, float]] = []
+    first = 0
+    resumed = _resume_state(out, config)
+    if resumed is not None:
+        policy.load_state_dict(resumed["policy"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        generator.set_state(resumed["generator"])
+        log, first = list(resumed["log"]), int(resumed["batch"])
+    sim = Simulator(env, policy)
+    episode = _EpisodeLoss(sim, config.unroll, config.compile)
+    field, task = config.force_field(), env.config
+    elapsed0 = log[-1]["wall_s"] if log else 0.0
+    t_start = time.perf_counter()
+    last_saved = first
+    bar = tqdm(range(first, config.batches), desc=f"train {config.effector}/{config.field}",
+               disable=not progress, initial=first, total=config.batches, unit="batch")
+    try:
+        for batch in bar:
+            lr = config.learning_rate(batch)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            targets = env.sample_targets(config.batch_size, generator).to(config.device)
+            matrices = field.trial_matrices(config.batch_size, generator).to(config.device)
+            noise = sim.draw_noise(task.n_steps, config.batch_size, generator)
+            terms = episode(targets, matrices, noise) / task.n_steps
+            loss = terms[0] + config.activity_weight * terms[1] + config.hidden_weight * terms[2]
+            if not torch.isfinite(loss):
+                where = (f"the last good checkpoint is {out} (batch {last_saved})" if out is not None and last_saved
+                         else "no checkpoint was written")
+                raise TrainingDiverged(f"loss became {loss.item()} at batch {batch + 1}; training stopped and {where}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(policy.parameters(), config.grad_clip)
+            optimizer.step()
+            row = {"batch": batch + 1, "loss": loss.item(), "distance_cm": 100 * terms[0].item(), "lr": lr,
+                   "wall_s": elapsed0 + time.perf_counter() - t_start}
+            log.append(row)
+            done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
+            if (batch + 1) % config.eval_every == 0 or done:
+                metrics = rollout(sim, env.test_targets(), field).metrics()
+                row["test_endpoint_error_cm"] = metrics["endpoint_error_cm"]
+                row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
+                if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
+                    done = True
+                bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")
+            if out is not None and ((batch + 1) % config.checkpoint_every == 0 or done):
+                save_checkpoint(out, policy, optimizer, generator, config, batch + 1, log)
+                last_saved = batch + 1
+            if done:
+                break
+    except KeyboardInterrupt:
+        if out is not None and log and log[-1]["batch"] > last_saved:
+            save_checkpoint(out, policy, optimizer, generator, config, int(log[-1]["batch"]), log)
+        raise
+    finally:
+        bar.close()
+    return TrainResult(policy, env, config, log, out)

@@ -1,0 +1,174 @@
+"""Widgets that work twice: live in a Jupyter kernel, and kernel-free in the published book.
+
+A static HTML page keeps a widget's saved state but cannot run Python callbacks. So every chapter
+widget comes in two forms, chosen by :func:`live_or_static`:
+
+* **live** (a kernel is attached): :func:`live_sliders` recomputes the figure on every slider move;
+* **static** (headless papermill execution for the book): :func:`precomputed_panels` renders a figure
+  for each of a few slider values up front, stores each as a PNG in a ``widgets.Image`` inside a
+  ``widgets.Stack``, and links the slider to the stack *in the browser* with ``widgets.jslink``.
+
+Chapter 1 uses them for muscle activations; later chapters reuse them for reaching, adaptation,
+hidden-state PCA and interventions.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Callable, Literal, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+#: Processes whose kernels run headless (no one is there to move a slider).
+HEADLESS_RUNNERS: tuple[str, ...] = ("papermill", "nbclient", "nbconvert", "jupyter-book", "jb build",
+                                     "sphinx", "pytest", "motorkit.publish")
+#: Processes that host an interactive frontend.
+LIVE_FRONTENDS: tuple[str, ...] = ("jupyter-lab", "jupyter-notebook", "jupyter-server", "jupyter_server",
+                                   "voila", "vscode", "code-server", "colab")
+
+Mode = Literal["live", "static"]
+
+
+def figure_to_png(fig: Figure, dpi: int = 72, colors: int | None = 128) -> bytes:
+    """Render ``fig`` to PNG bytes at ``dpi`` and close it (so it is not also shown inline).
+
+    ``colors`` quantises the image to a palette of that many colours (about 3x smaller for line art,
+    which matters because every panel is saved in the notebook); ``None`` keeps full colour.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    if colors is None:
+        return buf.getvalue()
+    from PIL import Image
+
+    buf.seek(0)
+    image = Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+def precomputed_panels(
+    values: Sequence,
+    render: Callable[[object], Figure],
+    label: str,
+    fmt: Callable[[object], str] = str,
+    dpi: int = 72,
+    start: int = 0,
+) -> widgets.VBox:
+    """A kernel-free slider over ``values``: one PNG panel per value, switched in the browser.
+
+    ``render(value)`` draws the figure for one value. The slider's index is ``jslink``-ed to the
+    stack's ``selected_index``, so the panels change without Python (in the published book); the link
+    is kept on the returned box as ``box.link``, the stack as ``box.stack``. ``fmt`` formats slider
+    labels. Keep ``values`` short (about 15 at most): every panel is saved in the notebook.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("precomputed_panels needs at least one value")
+    images = [widgets.Image(value=figure_to_png(render(v), dpi=dpi), format="png",
+                            layout=widgets.Layout(max_width="100%", height="auto")) for v in values]
+    stack = widgets.Stack(children=images, selected_index=start)
+    slider = widgets.SelectionSlider(options=[fmt(v) for v in values], index=start, description=label,
+                                     continuous_update=True, style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="min(600px, 100%)"))
+    link = widgets.jslink((slider, "index"), (stack, "selected_index"))
+    box = widgets.VBox([slider, stack])
+    box.link, box.stack, box.slider = link, stack, slider
+    return box
+
+
+def live_sliders(render: Callable[..., Figure], controls: dict[str, widgets.Widget]) -> widgets.interactive:
+    """``ipywidgets.interactive`` over ``controls``: calls ``render(**values)`` and shows the figure.
+
+    Needs a running kernel: every slider move recomputes. Display the result (or end the cell with ``;``).
+    """
+    def show(**kwargs: object) -> None:
+        fig = render(**kwargs)
+        plt.show()  # the inline backend displays (and closes) the current figure in the widget's output
+        plt.close(fig)
+
+    return widgets.interactive(show, **controls)
+
+
+def float_sliders(
+    names: Sequence[str],
+    labels: Sequence[str] | None = None,
+    min_value: float = 0.0,
+    max_value: float = 1.0,
+    step: float | None = None,
+    value: float | Sequence[float] = 0.0,
+) -> dict[str, widgets.FloatSlider]:
+    """One ``FloatSlider`` per name (e.g. one per muscle), keyed by name, described by ``labels``.
+
+    Pass the result to :func:`live_sliders` as its ``controls``.
+    """
+    labels = list(names) if labels is None else list(labels)
+    values = [value] * len(names) if isinstance(value, (int, float)) else list(value)
+    step = (max_value - min_value) / 100 if step is None else step
+    return {
+        n: widgets.FloatSlider(value=v, min=min_value, max=max_value, step=step, description=lab,
+                               continuous_update=False, readout_format=".3f",
+                               style={"description_width": "120px"})
+        for n, lab, v in zip(names, labels, values)
+    }
+
+
+def _ancestor_cmdlines(max_depth: int = 8) -> list[str]:
+    """Command lines of this process, its parent, grandparent, ... (Linux /proc; empty elsewhere)."""
+    lines: list[str] = []
+    pid = os.getpid()
+    for _ in range(max_depth):
+        proc = Path(f"/proc/{pid}")
+        try:
+            lines.append(proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            stat = proc.joinpath("stat").read_text()
+            pid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+        if pid <= 1:
+            break
+    return lines
+
+
+def widget_mode() -> Mode:
+    """``"static"`` when the notebook runs headless (book build), else ``"live"``.
+
+    Order: the ``MOTORKIT_WIDGETS`` environment variable (``live``/``static``) wins; a set
+    ``MOTORKIT_BUILD_DIR`` means a build, so static; otherwise the nearest of this process and its
+    ancestors that is recognised decides (papermill, nbclient, nbconvert, jupyter-book, sphinx or pytest:
+    static; a Jupyter server or editor: live). Unknown: live. Static widgets also work live, so erring
+    towards static is safe.
+    """
+    forced = os.environ.get("MOTORKIT_WIDGETS", "").strip().lower()
+    if forced in ("live", "static"):
+        return forced  # type: ignore[return-value]
+    if os.environ.get("MOTORKIT_BUILD_DIR"):
+        return "static"
+    for line in _ancestor_cmdlines():
+        low = line.lower()
+        if any(k in low for k in HEADLESS_RUNNERS):
+            return "static"
+        if any(k in low for k in LIVE_FRONTENDS):
+            return "live"
+    return "live"
+
+
+def live_or_static(
+    live: Callable[[], widgets.Widget],
+    static: Callable[[], widgets.Widget],
+    mode: Mode | None = None,
+) -> widgets.Widget:
+    """Build the live widget in a kernel session, the precomputed one for the book (see :func:`widget_mode`).
+
+    ``live`` and ``static`` are factories, so only the chosen one is computed; ``mode`` forces a choice.
+    """
+    chosen = widget_mode() if mode is None else mode
+    if chosen not in ("live", "static"):
+        raise ValueError(f"mode must be 'live' or 'static', not {chosen!r}")
+    return live() if chosen == "live" else static()
