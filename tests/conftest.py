@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from motorkit import publish
 
@@ -56,3 +57,9 @@ def built_book(executed_chapters: dict[str, publish.ChapterResult]) -> Path:
     except publish.PublishError as exc:
         pytest.fail(f"the book did not build:\n{exc}", pytrace=False)
     return html
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread() -> None:
+    """One torch thread per test process: tiny ops run faster single-threaded on two cores."""
+    torch.set_num_threads(1)

@@ -1,0 +1,112 @@
+"""The fast path is faithful: compiled closed-loop stepping matches motornet's own Environment.step."""
+
+from __future__ import annotations
+
+import motornet as mn
+import numpy as np
+import pytest
+import torch
+
+from motorkit.fields import ForceField
+from motorkit.policy import Clamp, ClampSubspace, Perturb
+from motorkit.rollouts import Noise, Rollout, Simulator, rollout
+from motorkit.tasks import CentreOutReach, TaskConfig
+from motorkit.training import TrainConfig, _EpisodeLoss, build
+
+
+def _stock_env(task: TaskConfig) -> CentreOutReach:
+    """The same task on an untouched motornet effector (no motorkit patch)."""
+    if task.effector == "arm26":
+        effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle(), timestep=task.dt)
+    else:
+        effector = mn.effector.ReluPointMass24(timestep=task.dt)
+    return CentreOutReach(task, effector=effector)
+
+
+@pytest.mark.parametrize("effector", ["arm26", "pointmass"])
+def test_compiled_step_matches_motornet_environment(effector: str) -> None:
+    config = TrainConfig(effector=effector, field="cw", batch_size=64, duration=0.5)
+    env, policy = build(config)
+    sim = Simulator(env, policy)
+    episode = _EpisodeLoss(sim, unroll=1, compile=True)
+    generator = torch.Generator().manual_seed(3)
+    targets = env.sample_targets(config.batch_size, generator)
+    matrices = config.force_field().trial_matrices(config.batch_size, generator)
+    noise = sim.draw_noise(env.config.n_steps, config.batch_size, generator)
+
+    reference = _stock_env(env.config)
+    obs, _ = reference.reset(options={"targets": targets})
+    state = sim.start(targets)
+    with torch.no_grad():
+        for t in range(env.config.n_steps):
+            ours_obs = torch.cat([targets, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
+            torch.testing.assert_close(ours_obs, obs, rtol=1e-4, atol=1e-5)
+            velocity = reference.states["cartesian"][:, 2:]
+            state, _, out = episode.fn(state, targets, matrices, Noise(*(n[t : t + 1] for n in noise)))
+            # the same actions and the same field force, through motornet's own stepping
+            torch.testing.assert_close(out.load, torch.einsum("bij,bj->bi", matrices, velocity), rtol=1e-4, atol=1e-5)
+            obs, *_ = reference.step(out.action, deterministic=True, endpoint_load=out.load)
+            torch.testing.assert_close(state.joint, reference.states["joint"], rtol=1e-4, atol=1e-5)
+            torch.testing.assert_close(state.muscle, reference.states["muscle"], rtol=1e-4, atol=1e-4)
+            torch.testing.assert_close(out.cartesian, reference.states["cartesian"], rtol=1e-4, atol=1e-5)
+    assert episode.compiled, "the compiled path fell back to eager: the test would not test the fast path"
+
+
+def _trained_like() -> tuple[CentreOutReach, Simulator]:
+    env, policy = build(TrainConfig(duration=0.3))
+    return env, Simulator(env, policy)
+
+
+def test_rollout_record_shapes_and_save_roundtrip(tmp_path) -> None:
+    env, sim = _trained_like()
+    record = rollout(sim, env.test_targets(), ForceField("ccw", 8.0), config={"note": "x"})
+    b, t, m, h = 8, env.config.n_steps, env.n_muscles, sim.policy.hidden_size
+    assert record.fingertip.shape == (b, t + 1, 2) and record.velocity.shape == (b, t + 1, 2)
+    assert record.joint.shape == (b, t + 1, 4) and record.action.shape == (b, t, m)
+    assert record.endpoint_load.shape == (b, t, 2) and record.hidden.shape == (b, t + 1, h)
+    assert record.target.shape == (b, 2)
+    np.testing.assert_allclose(record.fingertip[:, 0], env.start.numpy().repeat(8, 0), atol=1e-6)
+    assert np.abs(record.endpoint_load).max() > 0  # the field pushed
+    path = record.save(tmp_path / "r.npz")
+    again = Rollout.load(path)
+    for name in Rollout.ARRAYS:
+        np.testing.assert_array_equal(getattr(again, name), getattr(record, name))
+    assert again.config["field"] == "ccw" and again.config["note"] == "x"
+    assert (tmp_path / "r.json").exists()
+    with pytest.raises(ValueError, match=".npz"):
+        record.save(tmp_path / "r.txt")
+
+
+def test_catch_trials_switch_the_field_off() -> None:
+    env, sim = _trained_like()
+    record = rollout(sim, env.test_targets(), ForceField("cw", 8.0), catch=True)
+    assert np.all(record.endpoint_load == 0)
+    assert record.config["catch"] is True
+
+
+def test_interventions_change_hidden_state_where_asked() -> None:
+    env, sim = _trained_like()
+    targets = env.test_targets()
+    base = rollout(sim, targets)
+    delta = torch.zeros(sim.policy.hidden_size)
+    delta[0] = 5.0
+    pulsed = rollout(sim, targets, interventions=[Perturb(steps=[10], delta=delta)])
+    # hidden[t + 1] is the state after step t: identical before the pulse, unit 0 moved at it
+    np.testing.assert_array_equal(pulsed.hidden[:, :11], base.hidden[:, :11])
+    np.testing.assert_allclose(pulsed.hidden[:, 11, 0], base.hidden[:, 11, 0] + 5.0, atol=1e-5)
+    assert not np.allclose(pulsed.fingertip[:, 20:], base.fingertip[:, 20:])
+    clamped = rollout(sim, targets, interventions=[Clamp(steps=slice(0, None), units=[1, 2], value=0.0)])
+    assert np.all(clamped.hidden[:, 1:, 1:3] == 0)
+    basis = torch.eye(sim.policy.hidden_size)[:3]
+    ablated = rollout(sim, targets, interventions=[ClampSubspace(steps=slice(5, None), basis=basis)])
+    np.testing.assert_allclose(ablated.hidden[:, 6:, :3], 0.0, atol=1e-6)
+
+
+def test_rollout_is_deterministic_with_noise() -> None:
+    env, policy = build(TrainConfig(duration=0.3, action_noise=0.05, proprioception_noise=0.01, vision_noise=0.001))
+    sim = Simulator(env, policy)
+    a = rollout(sim, env.test_targets(), seed=1)
+    b = rollout(sim, env.test_targets(), seed=1)
+    c = rollout(sim, env.test_targets(), seed=2)
+    np.testing.assert_array_equal(a.fingertip, b.fingertip)
+    assert not np.array_equal(a.fingertip, c.fingertip)

@@ -1,0 +1,119 @@
+"""Training is seeded, deterministic, resumable, and fails loudly and safely."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from motorkit import training
+from motorkit.training import (CheckpointError, TrainConfig, TrainingDiverged, load_checkpoint, load_policy,
+                               train)
+
+# batch 64 reuses the compiled step of the fidelity test; short episodes keep these tests quick
+SMALL = TrainConfig(batch_size=64, batches=6, duration=0.3, eval_every=3, checkpoint_every=3)
+
+
+def _weights(result: training.TrainResult) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in result.policy.state_dict().items()}
+
+
+def test_same_seed_same_loss_curve_compiled() -> None:
+    a = train(SMALL, progress=False)
+    b = train(SMALL, progress=False)
+    c = train(replace(SMALL, seed=1), progress=False)
+    assert [r["loss"] for r in a.log] == [r["loss"] for r in b.log]
+    assert [r["loss"] for r in a.log] != [r["loss"] for r in c.log]
+    assert all(torch.equal(a.policy.state_dict()[k], b.policy.state_dict()[k]) for k in a.policy.state_dict())
+
+
+def test_resume_after_interruption_equals_uninterrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = replace(SMALL, compile=False)
+    whole = train(config, out=tmp_path / "whole", progress=False)
+
+    calls = {"n": 0}
+    original = training.CentreOutReach.sample_targets
+
+    def interrupt_at_fifth_batch(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(training.CentreOutReach, "sample_targets", interrupt_at_fifth_batch)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, out=tmp_path / "split", progress=False)
+    assert load_checkpoint(tmp_path / "split")["batch"] == 4  # saved on the way out
+    monkeypatch.setattr(training.CentreOutReach, "sample_targets", original)
+    resumed = train(config, out=tmp_path / "split", progress=False)
+
+    assert [r["loss"] for r in resumed.log] == [r["loss"] for r in whole.log]
+    for name, value in whole.policy.state_dict().items():
+        assert torch.equal(value, resumed.policy.state_dict()[name]), name
+
+
+def test_checkpoint_holds_weights_config_and_log(tmp_path: Path) -> None:
+    result = train(replace(SMALL, compile=False), out=tmp_path, progress=False)
+    payload = load_checkpoint(tmp_path)
+    assert payload["batch"] == 6 and len(payload["log"]) == 6
+    assert payload["config"]["batch_size"] == 64
+    assert (tmp_path / "config.json").exists() and (tmp_path / "log.json").exists()
+    loaded = load_policy(tmp_path)
+    for name, value in result.policy.state_dict().items():
+        assert torch.equal(value, loaded.policy.state_dict()[name])
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
+    original = training._EpisodeLoss.__call__
+    calls = {"n": 0}
+
+    def nan_at_fifth(self, *args):
+        calls["n"] += 1
+        total = original(self, *args)
+        return total * float("nan") if calls["n"] == 5 else total
+
+    monkeypatch.setattr(training._EpisodeLoss, "__call__", nan_at_fifth)
+    with pytest.raises(TrainingDiverged, match=r"batch 5.*last good checkpoint.*batch 3"):
+        train(replace(SMALL, compile=False), out=tmp_path, progress=False)
+    payload = load_checkpoint(tmp_path)
+    assert payload["batch"] == 3
+    assert all(torch.isfinite(v).all() for v in payload["policy"].values())
+
+
+def test_bad_checkpoints_are_named(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="no motorkit checkpoint"):
+        load_checkpoint(tmp_path / "missing")
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(tmp_path / "corrupt")
+    (tmp_path / "foreign").mkdir()
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign" / "checkpoint.pt")
+    with pytest.raises(CheckpointError, match="not a motorkit checkpoint"):
+        load_checkpoint(tmp_path / "foreign")
+
+
+def test_fine_tuning_starts_from_the_checkpoint(tmp_path: Path) -> None:
+    base = train(replace(SMALL, compile=False), out=tmp_path / "null", progress=False)
+    tuned = train(replace(SMALL, compile=False, field="cw", batches=1, lr=1e-9, lr_final=1e-9,
+                          init=str(tmp_path / "null")), progress=False)
+    for name, value in base.policy.state_dict().items():
+        torch.testing.assert_close(tuned.policy.state_dict()[name], value, atol=1e-6, rtol=0)
+    with pytest.raises(CheckpointError, match="cannot fine-tune"):
+        train(replace(SMALL, hidden=32, init=str(tmp_path / "null")), progress=False)
+
+
+def test_a_different_configuration_does_not_overwrite_a_checkpoint(tmp_path: Path) -> None:
+    train(replace(SMALL, compile=False, batches=3), out=tmp_path, progress=False)
+    with pytest.raises(CheckpointError, match="different configuration"):
+        train(replace(SMALL, compile=False, batches=3, lr=1e-2), out=tmp_path, progress=False)
+
+
+@pytest.mark.parametrize("bad", [{"batches": 0}, {"batch_size": -1}, {"effector": "leg"}, {"field": "up"},
+                                 {"vision_delay": 0.015}, {"unroll": 7}])
+def test_bad_configurations_are_refused(bad: dict) -> None:
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
