@@ -244,5 +244,17 @@ def test_effectors_page_shows_widgets_and_figures(server: str, browser_context: 
         assert figures.count() > 0, "no figures in the chapter's outputs"
         assert not visit.broken_images()
         assert any("/vendor/html-manager/embed.js" in u for u in visit.requests)
+        # A slider linked in the browser (jslink) must change what the widget shows, with no kernel.
+        handle = visit.page.locator(".jupyter-widgets .widget-slider .noUi-handle").first
+        if handle.count():
+            shown = ("() => Array.from(document.querySelectorAll('.jupyter-widgets img, .jupyter-widgets .widget-html'))"
+                     ".filter(e => e.offsetParent !== null).map(e => e.src || e.innerText).join('|')")
+            before = visit.page.evaluate(shown)
+            handle.focus()
+            visit.page.keyboard.press("ArrowRight")
+            visit.page.wait_for_timeout(500)
+            assert visit.page.evaluate(shown) != before, "moving the slider changed nothing on the page"
+            visit.screenshot("notebooks/01_effectors_slider_moved.html")
+        assert not visit.errors, "\n".join(visit.errors)
     finally:
         visit.page.close()
