@@ -70,8 +70,10 @@ $(LAB_STAMP): requirements-lab.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-lab.txt -c requirements.txt
 	@touch $@
 
+# Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8890"
+LAB_ARGS ?=
 lab: $(LAB_STAMP)
-	cd notebooks && ../$(VENV)/bin/jupyter lab
+	cd notebooks && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf _build node_modules .pytest_cache
