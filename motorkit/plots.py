@@ -291,7 +291,7 @@ def plot_muscle_curves(
     band of fibre velocities that the chapter's simulations reach; ``length_ranges`` (n_muscles, 2) draws
     each muscle's fibre-length range over the joint limits as a bar under the force-length curve.
     """
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
     act, pas = force_length["active"][:, muscle], force_length["passive"][:, muscle]
     a1.plot(length_n, act, color="C0", lw=2, label="active (force-length CE)")
     a1.plot(length_n, pas, color="C1", lw=2, label="passive (force-length PE)")
@@ -347,7 +347,7 @@ def plot_moment_arms(
     (zero moment arm everywhere) are listed instead of drawn; bi-articular muscles are dashed so that
     they stay visible where they overlap a mono-articular one. Negative = flexes the joint.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.6), constrained_layout=True, sharey=True)
     colors, labels = muscle_colors(effector), fx.muscle_labels(effector)
     crosses = np.abs(moments).max(axis=(0, 1)) > 0  # (dof, n_muscles)
     for j, (ax, x, other) in enumerate(zip(axes, (shoulder_deg, elbow_deg), (1, 0))):
@@ -383,20 +383,35 @@ def plot_moment_arms(
     order = [names.index(lab) if lab in names else None for lab in labels]
     order += [names.index(lab + " (both joints)") for lab in labels if lab + " (both joints)" in names]
     order = [i for i in order if i is not None]
-    axes[1].legend([handles[i] for i in order], [names[i] for i in order], loc="upper left",
-                   bbox_to_anchor=(1.01, 1.0))
+    fig.legend([handles[i] for i in order], [names[i] for i in order], loc="outside lower center", ncol=3)
     return fig
 
 
+#: Inline styles of :func:`html_table` (inline, so tables look the same in Jupyter and in the book).
+TABLE_STYLE = "border-collapse:collapse;font-size:0.85em;margin:0.4em 0 1em 0;"
+CELL_STYLE = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap;"
+HEAD_STYLE = "padding:2px 8px;border-bottom:2px solid #888;text-align:right;"
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4g}", caption: str = "") -> str:
-    """A small HTML table (numbers formatted with ``fmt``): what a notebook shows for tidy state tables."""
+    """A compact HTML table (numbers formatted with ``fmt``) in a horizontally scrollable box.
+
+    What notebooks show for tidy state tables; cells are HTML-escaped, the first column left-aligned.
+    """
     def cell(v: object) -> str:
         return html.escape(fmt.format(v + 0.0) if isinstance(v, (float, np.floating)) else str(v))  # no "-0"
 
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table class="motorkit-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    def style(base: str, j: int) -> str:
+        return base.replace("text-align:right", "text-align:left") if j == 0 else base
+
+    head = "".join(f'<th style="{style(HEAD_STYLE, j)}">{html.escape(str(h))}</th>' for j, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f'<td style="{style(CELL_STYLE, j)}">{cell(v)}</td>' for j, v in enumerate(r))
+                   + "</tr>" for r in rows)
+    cap = f'<caption style="caption-side:top;text-align:left;font-weight:600;">{html.escape(caption)}</caption>' \
+        if caption else ""
+    table = (f'<table class="motorkit-table" style="{TABLE_STYLE}">{cap}<thead><tr>{head}</tr></thead>'
+             f"<tbody>{body}</tbody></table>")
+    return f'<div style="overflow-x:auto;max-width:100%;">{table}</div>'
 
 
 def state_tables_html(tables: dict[str, dict], fmt: str = "{:.4g}") -> str:
@@ -409,7 +424,7 @@ def state_tables_html(tables: dict[str, dict], fmt: str = "{:.4g}") -> str:
         t = tables[key]
         rows = [[name, unit, *vals] for name, unit, vals in t["rows"]]
         parts.append(html_table(["state", "unit", *t["columns"]], rows, fmt, title))
-    return "<br>".join(parts)
+    return "".join(parts)
 
 
 def effector_title(effector) -> str:
@@ -471,3 +486,33 @@ def plot_excitation_paths(
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
     return rollout
+
+
+def plot_single_muscle_paths(
+    effectors: Sequence,
+    levels: Sequence[float],
+    duration: float,
+    figsize: tuple[float, float] = (9.5, 4.6),
+) -> Figure:
+    """One panel per effector: the hand path when each muscle alone gets excitation ``levels[i]``.
+
+    Paths are coloured by muscle (:func:`muscle_colors`) over fixed workspace limits, so panels for
+    different levels can be compared (the chapter-1 figure and its slider widget both use this).
+    """
+    ratios = [1.0 if fx.effector_name(e) == "pointmass" else 1.3 for e in effectors]
+    fig, axes = plt.subplots(1, len(effectors), figsize=figsize, constrained_layout=True,
+                             width_ratios=ratios, squeeze=False)
+    for ax, eff, level in zip(axes[0], effectors, levels):
+        plot_excitation_paths(ax, eff, fx.single_muscle_excitations(eff, level), duration,
+                              colors=muscle_colors(eff), labels=fx.muscle_labels(eff))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
+        finish(ax, "x (m)", "y (m)", f"{effector_title(eff)}: one muscle at {level:g}, {1000 * duration:.0f} ms")
+    return fig
+
+
+def plot_excitation_response(effector, excitation: Sequence[float], duration: float) -> Figure:
+    """The hand path (black) for one excitation vector held for ``duration`` s, over the workspace."""
+    fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+    plot_excitation_paths(ax, effector, np.asarray(excitation, dtype=np.float32)[None], duration, colors=["k"])
+    finish(ax, "x (m)", "y (m)", f"{effector_title(effector)}: hand path over {1000 * duration:.0f} ms")
+    return fig
