@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -213,7 +213,7 @@ def _failing_cell(notebook: Path, executed: Path, exc: BaseException) -> str:
     tb_lines = _ANSI.sub("", "\n".join(traceback)).splitlines()[-_TRACEBACK_LINES:]
     return (f"{notebook} failed in {where}: {first_line}\n"
             f"--- failing cell source ---\n{source.rstrip()}\n"
-            + (f"--- traceback (last lines) ---\n" + "\n".join(tb_lines) + "\n" if tb_lines else "")
+            + ("--- traceback (last lines) ---\n" + "\n".join(tb_lines) + "\n" if tb_lines else "")
             + f"---\n(executed copy: {executed})")
 
 
