@@ -1,0 +1,125 @@
+"""The command line: a real train/evaluate run, and one clear line for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from motorkit.cli import main
+from motorkit.rollouts import Rollout
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "motorkit.cli", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An arm26 policy trained by the CLI to the book's criterion: < 1 cm test-set endpoint error."""
+    out = tmp_path_factory.mktemp("cli") / "null"
+    proc = _run("train", "--effector", "arm26", "--field", "null", "--target-error-cm", "1.0",
+                "--batches", "1000", "--quiet", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["test_endpoint_error_cm"] < 1.0
+    return out
+
+
+def test_train_reaches_criterion_and_evaluate_writes_the_rollout(trained: Path, tmp_path: Path) -> None:
+    out = tmp_path / "null.npz"
+    proc = _run("evaluate", str(trained), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads(proc.stdout)
+    assert metrics["endpoint_error_cm"] < 1.0 and len(metrics["per_target"]["endpoint_error_cm"]) == 8
+    record = Rollout.load(out)
+    assert record.fingertip.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)
+    assert json.loads(out.with_suffix(".json").read_text())["config"]["field"] == "null"
+
+
+def test_first_exposure_to_cw_hooks_clockwise_and_catch_trials_switch_it_off(trained: Path, tmp_path: Path) -> None:
+    proc = _run("evaluate", str(trained), "--field", "cw", "--out", str(tmp_path / "cw.npz"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["lateral_deviation_cm"] < 0  # CW pushes to the right of the movement
+    proc = _run("evaluate", str(trained), "--field", "cw", "--catch", "--out", str(tmp_path / "catch.npz"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.all(Rollout.load(tmp_path / "catch.npz").endpoint_load == 0)
+
+
+def test_fine_tune_from_checkpoint_in_cw(trained: Path, tmp_path: Path) -> None:
+    proc = _run("train", "--effector", "arm26", "--field", "cw", "--init", str(trained), "--batches", "2",
+                "--batch-size", "8", "--no-compile", "--quiet", "--out", str(tmp_path / "cw"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "cw" / "config.json").read_text())["config"]["init"] == str(trained.resolve())
+
+
+def _one_line_error(capsys: pytest.CaptureFixture, code: int, expected: str, *argv: str) -> None:
+    with pytest.raises(SystemExit) if code == 2 else _nullcontext():
+        rc = main(list(argv))
+        assert rc == code
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert expected in err and "Traceback" not in err
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "--effector", "leg", "--field", "null", "--out", "x"], "invalid choice: 'leg'"),
+    (["train", "--effector", "arm26", "--field", "sideways", "--out", "x"], "invalid choice: 'sideways'"),
+    (["train", "--effector", "arm26", "--field", "cw", "--batches", "0", "--out", "x"], "positive count"),
+    (["train", "--effector", "arm26", "--field", "cw", "--batch-size", "-4", "--out", "x"], "positive count"),
+    (["train", "--effector", "arm26", "--field", "cw", "--strength", "-8", "--out", "x"], ">= 0"),
+    (["evaluate"], "the following arguments are required"),
+])
+def test_bad_arguments_get_one_line(capsys: pytest.CaptureFixture, argv: list[str], expected: str) -> None:
+    _one_line_error(capsys, 2, expected, *argv)
+
+
+def test_bad_files_get_one_line_and_nothing_is_written(capsys, tmp_path: Path, trained: Path) -> None:
+    out = tmp_path / "r.npz"
+    _one_line_error(capsys, 1, "no motorkit checkpoint", "evaluate", str(tmp_path / "nope"), "--out", str(out))
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "checkpoint.pt").write_bytes(b"\x00garbage")
+    _one_line_error(capsys, 1, "corrupt checkpoint", "evaluate", str(corrupt), "--out", str(out))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    torch.save({"state_dict": {}}, foreign / "checkpoint.pt")
+    _one_line_error(capsys, 1, "not a motorkit checkpoint", "evaluate", str(foreign), "--out", str(out))
+    _one_line_error(capsys, 1, "must be a .npz", "evaluate", str(trained), "--out", str(tmp_path / "r.txt"))
+    _one_line_error(capsys, 1, "does not exist", "evaluate", str(trained), "--out", str(tmp_path / "no" / "r.npz"))
+    _one_line_error(capsys, 1, "cannot write", "train", "--effector", "arm26", "--field", "cw", "--out",
+                    "/proc/motorkit-cannot-write")
+    _one_line_error(capsys, 1, "no motorkit checkpoint", "train", "--effector", "arm26", "--field", "cw",
+                    "--init", str(tmp_path / "nope"), "--out", str(tmp_path / "ft"))
+    if not torch.cuda.is_available():
+        _one_line_error(capsys, 1, "CUDA is not available", "train", "--effector", "arm26", "--field", "cw",
+                        "--device", "cuda", "--out", str(tmp_path / "gpu"))
+    assert not out.exists() and not (tmp_path / "ft").exists() and not (tmp_path / "gpu").exists()
+
+
+def test_errors_have_no_traceback_from_the_console_script(tmp_path: Path) -> None:
+    proc = _run("evaluate", str(tmp_path / "missing"), "--out", str(tmp_path / "r.npz"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_bench_quick_reports_both_loops() -> None:
+    proc = _run("bench", "--quick", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["throughput"]["motornet_s_per_batch"] > 0 and report["throughput"]["ratio"] > 0
+    for who in ("motorkit", "motornet"):
+        assert report["time_to_criterion"][who]["batches"] >= 1
