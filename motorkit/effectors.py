@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import motornet as mn
 import numpy as np
@@ -390,7 +390,8 @@ def curl_load(k: float, direction: str = "cw") -> LoadFn:
     The field itself is :class:`motorkit.fields.ForceField` (the book's one definition); this wraps it
     as a callable of ``effector.states`` that reads the hand velocity. ``k`` is in N·s/m.
     """
-    from motorkit.fields import ForceField, endpoint_force  # lazy: effectors stays importable on its own
+    # imported here, so that effectors stays importable on its own
+    from motorkit.fields import ForceField, endpoint_force
 
     matrix = ForceField(kind=direction.lower(), strength=k).matrix()
 
@@ -421,7 +422,7 @@ def simulate_constant(
     reset_at(effector, position, batch_size=u.shape[0], velocity=velocity)
     batch = effector.states["joint"].shape[0]
     u = u.expand(batch, -1).contiguous()
-    n_steps = int(round(duration / effector.dt))
+    n_steps = round(duration / effector.dt)
     if endpoint_load is None or callable(endpoint_load):
         load_fn = endpoint_load
         const = torch.zeros((batch, effector.space_dim))

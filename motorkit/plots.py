@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import colorsys
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -134,8 +134,13 @@ def arm_muscle_paths(points: np.ndarray) -> dict[str, np.ndarray]:
     u1, u2 = (e - s) / np.linalg.norm(e - s), (h - e) / np.linalg.norm(h - e)
     n1, n2 = np.array([-u1[1], u1[0]]), np.array([-u2[1], u2[0]])
     inside = (n1 + n2) / max(np.linalg.norm(n1 + n2), 1e-9)  # flexor side of the elbow
-    up = lambda f, o: _segment_point(s, e, f, o)  # noqa: E731 - upper arm
-    fore = lambda f, o: _segment_point(e, h, f, o)  # noqa: E731 - forearm
+
+    def up(frac: float, off: float) -> np.ndarray:  # a point on the upper arm
+        return _segment_point(s, e, frac, off)
+
+    def fore(frac: float, off: float) -> np.ndarray:  # a point on the forearm
+        return _segment_point(e, h, frac, off)
+
     chest, back = np.array([-0.10, -0.04]), np.array([0.07, -0.04])
     paths = {
         "pectoralis": [chest, s + 0.03 * n1 - 0.01 * u1, up(0.35, 0.02)],
@@ -396,19 +401,27 @@ HEAD_STYLE = "padding:2px 8px;border-bottom:2px solid #888;text-align:right;"
 def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4g}", caption: str = "") -> str:
     """A compact HTML table (numbers formatted with ``fmt``) in a horizontally scrollable box.
 
-    What notebooks show for tidy state tables; cells are HTML-escaped, the first column left-aligned.
+    What notebooks show for tidy state tables: numbers right-aligned, text left-aligned, cells
+    HTML-escaped, inline styles so it looks the same in Jupyter and in the book.
     """
+    rows = [list(r) for r in rows]
+
+    def is_number(v: object) -> bool:
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
     def cell(v: object) -> str:
-        return html.escape(fmt.format(v + 0.0) if isinstance(v, (float, np.floating)) else str(v))  # no "-0"
+        return html.escape(fmt.format(v + 0.0) if is_number(v) else str(v))  # + 0.0: no "-0"
 
-    def style(base: str, j: int) -> str:
-        return base.replace("text-align:right", "text-align:left") if j == 0 else base
+    def style(base: str, number: bool) -> str:
+        return base if number else base.replace("text-align:right", "text-align:left")
 
-    head = "".join(f'<th style="{style(HEAD_STYLE, j)}">{html.escape(str(h))}</th>' for j, h in enumerate(header))
-    body = "".join("<tr>" + "".join(f'<td style="{style(CELL_STYLE, j)}">{cell(v)}</td>' for j, v in enumerate(r))
-                   + "</tr>" for r in rows)
-    cap = f'<caption style="caption-side:top;text-align:left;font-weight:600;">{html.escape(caption)}</caption>' \
-        if caption else ""
+    numeric = [all(is_number(r[j]) for r in rows) if rows else False for j in range(len(header))]
+    head = "".join(f'<th style="{style(HEAD_STYLE, numeric[j])}">{html.escape(str(h))}</th>'
+                   for j, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f'<td style="{style(CELL_STYLE, is_number(v))}">{cell(v)}</td>'
+                                    for v in r) + "</tr>" for r in rows)
+    cap = (f'<caption style="caption-side:top;text-align:left;font-weight:600;">{html.escape(caption)}'
+           "</caption>") if caption else ""
     table = (f'<table class="motorkit-table" style="{TABLE_STYLE}">{cap}<thead><tr>{head}</tr></thead>'
              f"<tbody>{body}</tbody></table>")
     return f'<div style="overflow-x:auto;max-width:100%;">{table}</div>'

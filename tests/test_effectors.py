@@ -62,7 +62,7 @@ def test_state_tables_use_motornet_names(arm):
     assert [r[0] for r in tables["muscle"]["rows"]] == list(arm.muscle.state_name)
     assert [r[0] for r in tables["geometry"]["rows"]] == list(arm.geometry_state_name)
     assert tables["muscle"]["columns"] == fx.muscle_labels(arm)
-    shoulder = [r for r in tables["body"] if r[1] == "shoulder angle"][0]
+    shoulder = next(r for r in tables["body"] if r[1] == "shoulder angle")
     assert shoulder[2] == pytest.approx(np.deg2rad(60.0), abs=1e-6) and shoulder[3] == "rad"
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")  # tests only; notebooks keep the inline backend
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from motorkit import effectors as fx  # noqa: E402
-from motorkit import plots  # noqa: E402
+from motorkit import effectors as fx
+from motorkit import plots
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +37,10 @@ def test_muscle_colors_follow_pull_directions():
 @pytest.mark.parametrize("name", fx.EFFECTORS)
 def test_draw_effector_and_paths(name):
     eff = fx.make_effector(name)
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     plots.draw_effector(ax, eff, rng=np.random.default_rng(0))
     assert ax.get_legend() is not None and ax.get_aspect() == 1.0
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     r = plots.plot_excitation_paths(ax, eff, fx.single_muscle_excitations(eff, 0.01), 0.1)
     assert r.hand.shape == (11, eff.n_muscles, 2)
     assert len(ax.lines) >= eff.n_muscles

@@ -6,10 +6,10 @@ import ipywidgets as widgets
 import matplotlib
 
 matplotlib.use("Agg")  # tests only; notebooks keep the inline backend
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from motorkit import widgets as mkw  # noqa: E402
+from motorkit import widgets as mkw
 
 
 def render(value: float):
@@ -67,8 +67,8 @@ def test_float_sliders_and_live_sliders():
 
 
 def test_live_or_static_modes(monkeypatch):
-    live = lambda: widgets.Label("live")  # noqa: E731
-    static = lambda: widgets.Label("static")  # noqa: E731
+    live = lambda: widgets.Label("live")
+    static = lambda: widgets.Label("static")
     assert mkw.live_or_static(live, static, mode="live").value == "live"
     assert mkw.live_or_static(live, static, mode="static").value == "static"
     with pytest.raises(ValueError):
