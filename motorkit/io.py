@@ -8,6 +8,7 @@ never leaves a half-written file behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -39,9 +40,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
 
 def _jsonable(value: Any) -> Any:
-    """Convert numpy/torch scalars and arrays to plain JSON types."""
+    """Convert numpy/torch scalars and arrays to plain JSON types (NaN and infinities become null)."""
     if hasattr(value, "tolist"):
-        return value.tolist()
+        return _jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -72,7 +72,7 @@ class TrainConfig:
     target_error_cm: float | None = None
     checkpoint_every: int = 100
     compile: bool = True
-    unroll: int = 1
+    unroll: int = 2
     device: str = "cpu"
     init: str | None = None
 
@@ -151,13 +151,14 @@ class _EpisodeLoss:
     def chunk(
         self, state: State, target: torch.Tensor, matrices: torch.Tensor, noise: Noise
     ) -> tuple[State, torch.Tensor, StepOutput]:
-        """``unroll`` steps; returns the new state, the summed loss terms and the last step's output."""
-        terms = []
+        """``unroll`` steps; returns the new state, the summed loss terms and the steps' outputs (time first)."""
+        terms, outs = [], []
         for k in range(self.unroll):
             state, out = self.sim.step(state, target, matrices, Noise(*(n[k] for n in noise)))
             distance = torch.linalg.vector_norm(out.cartesian[:, :2] - target, dim=-1).mean()
             terms.append(torch.stack([distance, out.command.square().mean(), state.hidden.square().mean()]))
-        return state, torch.stack(terms).sum(0), out
+            outs.append(out)
+        return state, torch.stack(terms).sum(0), StepOutput(*(torch.stack(x) for x in zip(*outs)))
 
     def __call__(self, target: torch.Tensor, matrices: torch.Tensor, noise: Noise) -> torch.Tensor:
         """Sum over the episode of (distance, command^2, hidden^2) means."""

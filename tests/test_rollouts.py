@@ -28,7 +28,7 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     config = TrainConfig(effector=effector, field="cw", batch_size=64, duration=0.5)
     env, policy = build(config)
     sim = Simulator(env, policy)
-    episode = _EpisodeLoss(sim, unroll=1, compile=True)
+    episode = _EpisodeLoss(sim, unroll=config.unroll, compile=True)
     generator = torch.Generator().manual_seed(3)
     targets = env.sample_targets(config.batch_size, generator)
     matrices = config.force_field().trial_matrices(config.batch_size, generator)
@@ -38,17 +38,19 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     obs, _ = reference.reset(options={"targets": targets})
     state = sim.start(targets)
     with torch.no_grad():
-        for t in range(env.config.n_steps):
+        for t0 in range(0, env.config.n_steps, episode.unroll):
             ours_obs = torch.cat([targets, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
             torch.testing.assert_close(ours_obs, obs, rtol=1e-4, atol=1e-5)
-            velocity = reference.states["cartesian"][:, 2:]
-            state, _, out = episode.fn(state, targets, matrices, Noise(*(n[t : t + 1] for n in noise)))
-            # the same actions and the same field force, through motornet's own stepping
-            torch.testing.assert_close(out.load, torch.einsum("bij,bj->bi", matrices, velocity), rtol=1e-4, atol=1e-5)
-            obs, *_ = reference.step(out.action, deterministic=True, endpoint_load=out.load)
+            state, _, outs = episode.fn(state, targets, matrices, Noise(*(n[t0 : t0 + episode.unroll] for n in noise)))
+            for k in range(episode.unroll):
+                # the same actions and the same field force, through motornet's own stepping
+                velocity = reference.states["cartesian"][:, 2:]
+                torch.testing.assert_close(outs.load[k], torch.einsum("bij,bj->bi", matrices, velocity),
+                                           rtol=1e-4, atol=1e-5)
+                obs, *_ = reference.step(outs.action[k], deterministic=True, endpoint_load=outs.load[k])
+                torch.testing.assert_close(outs.cartesian[k], reference.states["cartesian"], rtol=1e-4, atol=1e-5)
             torch.testing.assert_close(state.joint, reference.states["joint"], rtol=1e-4, atol=1e-5)
             torch.testing.assert_close(state.muscle, reference.states["muscle"], rtol=1e-4, atol=1e-4)
-            torch.testing.assert_close(out.cartesian, reference.states["cartesian"], rtol=1e-4, atol=1e-5)
     assert episode.compiled, "the compiled path fell back to eager: the test would not test the fast path"
 
 
