@@ -1,4 +1,4 @@
-"""A Sphinx extension with the two fixes the book's HTML needs (loaded through ``_config.yml``).
+"""A Sphinx extension with the fixes the book's HTML needs (loaded through ``_config.yml``).
 
 1. With Sphinx 7.4, an inline script that an extension adds while the documents are read
    (sphinx-thebe and sphinx-togglebutton do, and Jupyter Book 1 always loads both) reaches every page
@@ -9,13 +9,36 @@
    ``MathJax.Hub.Queue``; the book serves MathJax 3, where that is a JavaScript error on every page
    with both widgets and equations. Pages that load ``embed.js`` get a small shim that maps the
    call onto MathJax 3's ``typesetPromise``.
+3. Citations read "(Codol et al., 2024)" and "Codol et al. (2024)": sphinxcontrib-bibtex's
+   author-year style uses square brackets, so a round-bracket variant is registered as
+   ``author_year_round`` (the ``bibtex_reference_style`` in ``_config.yml``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import sphinxcontrib.bibtex.plugin
 from sphinx.application import Sphinx
+from sphinxcontrib.bibtex.style.referencing import BracketStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+
+def _round() -> BracketStyle:
+    """Round brackets, as in (Author, year)."""
+    return BracketStyle(left="(", right=")")
+
+
+@dataclasses.dataclass
+class RoundAuthorYearStyle(AuthorYearReferenceStyle):
+    """Author-year citations in round brackets."""
+
+    bracket_parenthetical: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_textual: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_author: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_label: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_year: BracketStyle = dataclasses.field(default_factory=_round)
 
 
 def _key(script: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -55,6 +78,8 @@ def fix_page_scripts(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the handler late, after every extension has added its page scripts."""
+    """Register the citation style, and the page handler late (after every extension added its scripts)."""
+    sphinxcontrib.bibtex.plugin.register_plugin(
+        "sphinxcontrib.bibtex.style.referencing", "author_year_round", RoundAuthorYearStyle, force=True)
     app.connect("html-page-context", fix_page_scripts, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
