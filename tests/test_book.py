@@ -232,6 +232,18 @@ def test_mathjax_typesets_conventions(server: str, browser_context: Any) -> None
         visit.page.close()
 
 
+def test_search_works_offline(server: str, browser_context: Any) -> None:
+    """The book's own search index finds the conventions page."""
+    visit = _Visit(browser_context, server + "search.html?q=clockwise")
+    try:
+        visit.page.wait_for_selector("#search-results li a", timeout=15_000)
+        hits = visit.page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.href)")
+        assert any("conventions.html" in h for h in hits), hits
+        assert not visit.errors, "\n".join(visit.errors)
+    finally:
+        visit.page.close()
+
+
 @pytest.mark.skipif(not EFFECTORS.exists(), reason="notebooks/01_effectors.ipynb does not exist yet")
 def test_effectors_page_shows_widgets_and_figures(server: str, browser_context: Any) -> None:
     """The Effectors chapter shows its saved widgets (rendered offline) and its figures."""
