@@ -5,7 +5,8 @@
   start-target line, positive to the LEFT of the movement (counter-clockwise side);
 * angle at peak velocity: signed angle (deg, counter-clockwise positive) from the start-to-target
   vector to the start-to-hand vector at peak hand speed;
-* peak speed: the largest hand speed.
+* peak speed: the largest hand speed;
+* mean distance: the hand-target distance averaged over the episode (the loss's position term).
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def angle_at_peak_velocity(fingertip: np.ndarray, velocity: np.ndarray, target: 
     return np.degrees(np.arctan2((hand * left).sum(-1), (hand * u).sum(-1)))
 
 
+def mean_distance(fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Hand-target distance (m) averaged over the episode's steps: the training loss's position term (B,)."""
+    return np.linalg.norm(fingertip[:, 1:] - target[:, None], axis=-1).mean(axis=1)
+
+
 def summarize(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:
     """All metrics per trial (lists, in cm, deg, m/s) and their means over trials."""
     per_trial = {
@@ -61,6 +67,7 @@ def summarize(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, d
         "lateral_deviation_cm": 100 * lateral_deviation(fingertip, target),
         "angle_at_peak_velocity_deg": angle_at_peak_velocity(fingertip, velocity, target),
         "peak_speed_m_s": peak_speed(velocity),
+        "mean_distance_cm": 100 * mean_distance(fingertip, target),
     }
     summary: dict[str, Any] = {name: float(values.mean()) for name, values in per_trial.items()}
     summary["per_target"] = {name: values.round(6).tolist() for name, values in per_trial.items()}

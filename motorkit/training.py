@@ -12,6 +12,8 @@ and ``log.json``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 from dataclasses import asdict, dataclass, fields, replace
@@ -23,7 +25,7 @@ from tqdm.auto import tqdm
 
 import motorkit
 from motorkit.fields import ForceField
-from motorkit.io import atomic_write, write_json
+from motorkit.io import atomic_write, build_dir, write_json
 from motorkit.policy import GRUPolicy
 from motorkit.rollouts import Noise, Rollout, Simulator, State, StepOutput, announce_eager_fallback, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
@@ -179,13 +181,14 @@ class _EpisodeLoss:
 
 
 def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-                    config: TrainConfig, batch: int, log: list[dict[str, float]]) -> Path:
+                    config: TrainConfig, batch: int, log: list[dict[str, float]], finished: bool = False) -> Path:
     """Write the checkpoint atomically (one file holds everything), then the human-readable copies."""
     payload = {
         "format": CHECKPOINT_FORMAT,
         "motorkit_version": motorkit.__version__,
         "config": config.to_dict(),
         "batch": batch,
+        "finished": finished,
         "policy": policy.state_dict(),
         "optimizer": optimizer.state_dict(),
         "generator": generator.get_state(),
@@ -193,7 +196,7 @@ def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimiz
     }
     path = atomic_write(Path(out) / "checkpoint.pt", lambda tmp: torch.save(payload, tmp))
     write_json(Path(out) / "config.json", {"format": CHECKPOINT_FORMAT, "motorkit_version": motorkit.__version__,
-                                           "batch": batch, "config": config.to_dict()})
+                                           "batch": batch, "finished": finished, "config": config.to_dict()})
     write_json(Path(out) / "log.json", {"log": log})
     return path
 
@@ -296,11 +299,13 @@ def train(
                 metrics = rollout(sim, env.test_targets(), field).metrics()
                 row["test_endpoint_error_cm"] = metrics["endpoint_error_cm"]
                 row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
+                row["test_angle_deg"] = metrics["angle_at_peak_velocity_deg"]
+                row["test_distance_cm"] = metrics["mean_distance_cm"]
                 if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
                     done = True
                 bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")
             if out is not None and ((batch + 1) % config.checkpoint_every == 0 or done):
-                save_checkpoint(out, policy, optimizer, generator, config, batch + 1, log)
+                save_checkpoint(out, policy, optimizer, generator, config, batch + 1, log, finished=done)
                 last_saved = batch + 1
             if done:
                 break
@@ -311,3 +316,36 @@ def train(
     finally:
         bar.close()
     return TrainResult(policy, env, config, log, out)
+
+
+#: Source files whose code decides what a trained model is; their hash is part of the cache key.
+_MODEL_SOURCES = ("effectors.py", "tasks.py", "fields.py", "policy.py", "rollouts.py", "training.py")
+
+
+def model_code_hash() -> str:
+    """motorkit's version and a hash of the code that defines training (effectors to training loop)."""
+    digest = hashlib.sha256(motorkit.__version__.encode())
+    for name in _MODEL_SOURCES:
+        digest.update((Path(motorkit.__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_dir(config: TrainConfig) -> Path:
+    """Where the model of ``config`` lives in the cache: keyed on the full configuration and the code."""
+    data = config.to_dict()
+    data["device"] = "any"
+    if data["init"] is not None:
+        data["init"] = Path(data["init"]).name  # a cache entry's name already holds its own key
+    key = hashlib.sha256(json.dumps({"config": data, "code": model_code_hash()}, sort_keys=True).encode())
+    return build_dir() / "cache" / "models" / f"{config.effector}-{config.field}-{key.hexdigest()[:16]}"
+
+
+def train_cached(config: TrainConfig, progress: bool = True) -> TrainResult:
+    """Train ``config`` unless the cache holds its finished model; resume an unfinished entry.
+
+    Later chapters load the policies earlier chapters trained this way instead of training again.
+    """
+    out = cache_dir(config)
+    if (out / "checkpoint.pt").exists() and load_checkpoint(out).get("finished"):
+        return load_policy(out, config.device)
+    return train(config, out=out, progress=progress)

@@ -48,9 +48,9 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
                 torch.testing.assert_close(outs.load[k], torch.einsum("bij,bj->bi", matrices, velocity),
                                            rtol=1e-4, atol=1e-5)
                 obs, *_ = reference.step(outs.action[k], deterministic=True, endpoint_load=outs.load[k])
-                torch.testing.assert_close(outs.cartesian[k], reference.states["cartesian"], rtol=1e-4, atol=1e-5)
-            torch.testing.assert_close(state.joint, reference.states["joint"], rtol=1e-4, atol=1e-5)
-            torch.testing.assert_close(state.muscle, reference.states["muscle"], rtol=1e-4, atol=1e-4)
+                torch.testing.assert_close(outs.cartesian[k], reference.states["cartesian"], rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(state.joint, reference.states["joint"], rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(state.muscle, reference.states["muscle"], rtol=1e-5, atol=1e-5)
     assert episode.compiled, "the compiled path fell back to eager: the test would not test the fast path"
 
 

@@ -1,0 +1,76 @@
+"""Adaptation to curl fields: first exposure, learning in the field, and after-effects on catch trials.
+
+The protocol of the book (and of Shadmehr & Mussa-Ivaldi 1994): a policy trained in the null field
+meets the field (first exposure: paths hook in the field's direction), learns in it (fine-tuning from
+the null-field weights), and is then tested with the field switched off (catch trials: the
+after-effect, expected to mirror the first exposure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from motorkit.fields import ForceField
+from motorkit.rollouts import Rollout
+from motorkit.training import TrainConfig, TrainResult, train_cached
+
+
+@dataclass
+class Adaptation:
+    """Everything the adaptation chapter shows for one field."""
+
+    field: ForceField
+    baseline: Rollout  # null policy, null field
+    first_exposure: Rollout  # null policy, field on
+    adapted: Rollout  # adapted policy, field on
+    aftereffect: Rollout  # adapted policy, field off (catch trials)
+    result: TrainResult  # the adapted policy and its training log
+
+    def learning_curve(self) -> tuple[list[int], list[float]]:
+        """Signed lateral deviation (cm, mean over the 8 targets) against batches of training in the field.
+
+        Batch 0 is the first exposure.
+        """
+        rows = [r for r in self.result.log if "test_lateral_cm" in r]
+        batches = [0] + [int(r["batch"]) for r in rows]
+        lateral = [self.first_exposure.metrics()["lateral_deviation_cm"]] + [r["test_lateral_cm"] for r in rows]
+        return batches, lateral
+
+    def summary(self) -> dict[str, Any]:
+        """Mean metrics of the four conditions (cm, deg) and the final training loss."""
+        out: dict[str, Any] = {}
+        for name in ("baseline", "first_exposure", "adapted", "aftereffect"):
+            m = getattr(self, name).metrics()
+            out[f"{name}_lateral_cm"] = m["lateral_deviation_cm"]
+            out[f"{name}_angle_deg"] = m["angle_at_peak_velocity_deg"]
+            out[f"{name}_endpoint_error_cm"] = m["endpoint_error_cm"]
+        out["final_loss"] = self.result.log[-1]["loss"]
+        return out
+
+
+def adaptation_config(null: TrainConfig, field: str, strength: float = 8.0, batches: int = 200,
+                      seed: int | None = None, **overrides: Any) -> TrainConfig:
+    """The fine-tuning run in ``field``: the null-field configuration, the field on, learning from its weights."""
+    defaults = dict(field=field, strength=strength, batches=batches, lr=1e-3, lr_final=1e-4, eval_every=5,
+                    target_error_cm=None, seed=null.seed if seed is None else seed)
+    defaults.update(overrides)
+    return replace(null, **defaults)
+
+
+def adapt(null: TrainResult, field: str, strength: float = 8.0, batches: int = 200, seed: int | None = None,
+          progress: bool = True, **overrides: Any) -> Adaptation:
+    """Run the protocol in one field, starting from the null-field policy ``null`` (cached on disk)."""
+    if null.out is None:
+        raise ValueError("adapt needs a null-field policy with a checkpoint folder (train it with train_cached)")
+    config = adaptation_config(null.config, field, strength, batches, seed, init=str(null.out), **overrides)
+    adapted = train_cached(config, progress=progress)
+    on = config.force_field()
+    return Adaptation(
+        field=on,
+        baseline=null.evaluate(ForceField("null")),
+        first_exposure=null.evaluate(on),
+        adapted=adapted.evaluate(on),
+        aftereffect=adapted.evaluate(on, catch=True),
+        result=adapted,
+    )
