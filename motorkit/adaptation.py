@@ -52,7 +52,7 @@ class Adaptation:
 def adaptation_config(null: TrainConfig, field: str, strength: float = 8.0, batches: int = 200,
                       seed: int | None = None, **overrides: Any) -> TrainConfig:
     """The fine-tuning run in ``field``: the null-field configuration, the field on, learning from its weights."""
-    defaults = dict(field=field, strength=strength, batches=batches, lr=1e-3, lr_final=1e-4, eval_every=5,
+    defaults = dict(field=field, strength=strength, batches=batches, lr=3e-3, lr_final=3e-4, eval_every=2,
                     target_error_cm=None, seed=null.seed if seed is None else seed)
     defaults.update(overrides)
     return replace(null, **defaults)
