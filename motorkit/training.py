@@ -46,10 +46,9 @@ class CheckpointError(MotorkitError):
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """The full configuration of a training run: task, field, network, optimiser and budget."""
+class TrainConfig(TaskConfig):
+    """The full configuration of a training run: the task (inherited), field, network, optimiser, budget."""
 
-    effector: str = "arm26"
     field: str = "null"
     strength: float = 8.0
     catch_fraction: float = 0.0
@@ -62,14 +61,6 @@ class TrainConfig:
     activity_weight: float = 1e-3
     hidden_weight: float = 0.0
     seed: int = 0
-    dt: float = 0.01
-    duration: float = 1.0
-    reach: float | None = None
-    proprioception_delay: float = 0.02
-    vision_delay: float = 0.05
-    action_noise: float = 0.0
-    proprioception_noise: float = 0.0
-    vision_noise: float = 0.0
     eval_every: int = 25
     target_error_cm: float | None = None
     checkpoint_every: int = 100
@@ -79,15 +70,15 @@ class TrainConfig:
     init: str | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()  # validates effector, times and delays
         for name in ("hidden", "batch_size", "batches", "eval_every", "checkpoint_every", "unroll"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive count, got {getattr(self, name)}")
         if not (self.lr > 0 and self.lr_final > 0):
             raise ValueError(f"learning rates must be > 0, got lr={self.lr}, lr_final={self.lr_final}")
-        self.task_config()  # validates effector, times and delays
         self.force_field()  # validates field, strength and catch fraction
-        if self.task_config().n_steps % self.unroll:
-            raise ValueError(f"unroll={self.unroll} must divide the {self.task_config().n_steps} steps of an episode")
+        if self.n_steps % self.unroll:
+            raise ValueError(f"unroll={self.unroll} must divide the {self.n_steps} steps of an episode")
 
     def task_config(self) -> TaskConfig:
         names = {f.name for f in fields(TaskConfig)}
@@ -95,9 +86,6 @@ class TrainConfig:
 
     def force_field(self) -> ForceField:
         return ForceField(self.field, self.strength, self.catch_fraction)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
