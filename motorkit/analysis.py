@@ -105,3 +105,145 @@ def fit_rotation(trajectories: np.ndarray, dt: float, k: int = 6, start: int = 0
     for p, (i, j) in enumerate(pairs):
         skew[i, j], skew[j, i] = theta[p], -theta[p]
     return RotationFit(skew, full, _r2(dxs, xs @ skew.T), _r2(dxs, xs @ full.T))
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 5 (hidden-state PCA): where trajectories end, how far adaptation moves them, rotation planes
+
+
+def peak_speed_step(velocity: np.ndarray) -> int:
+    """The step (index into T+1) at which the hand speed averaged over trials peaks, from (B, T+1, 2)."""
+    return int(np.linalg.norm(velocity, axis=-1).mean(axis=0).argmax())
+
+
+def circular_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Fisher & Lee's (1983) circular correlation of two sets of angles in radians.
+
+    +1 when ``b`` turns with ``a`` (same order around the circle, any rotation), -1 when it turns
+    against it (mirror order), about 0 when the order is unrelated. Unlike coefficients built on mean
+    directions it is defined for angles spread evenly around the circle (like the centre-out targets).
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    sa = np.sin(a[:, None] - a[None, :])
+    sb = np.sin(b[:, None] - b[None, :])
+    return float((sa * sb).sum() / np.sqrt((sa**2).sum() * (sb**2).sum()))
+
+
+def decoding_r2(states: np.ndarray, positions: np.ndarray, folds: int = 2) -> float:
+    """Cross-validated R² of a linear map (with offset) from ``states`` (N, k) to ``positions`` (N, d).
+
+    Sample ``i`` is held out in fold ``i % folds`` (interleaved folds suit conditions ordered around a
+    circle); R² pools the held-out predictions: 1 - SSE / total sum of squares about the mean.
+    """
+    states, positions = np.asarray(states, dtype=float), np.asarray(positions, dtype=float)
+    if folds < 2 or len(states) < 2 * folds:
+        raise ValueError(f"need folds >= 2 and at least 2 samples per fold, got {folds} folds, {len(states)} samples")
+    design = np.hstack([states, np.ones((len(states), 1))])
+    predicted = np.empty_like(positions)
+    fold = np.arange(len(states)) % folds
+    for f in range(folds):
+        train, test = fold != f, fold == f
+        weights, *_ = np.linalg.lstsq(design[train], positions[train], rcond=None)
+        predicted[test] = design[test] @ weights
+    return _r2(positions, predicted)
+
+
+def rms_spread(hidden: np.ndarray) -> float:
+    """Root-mean-square distance of the states (any shape ending in H) from their mean state."""
+    flat = hidden.reshape(-1, hidden.shape[-1])
+    return float(np.sqrt(((flat - flat.mean(axis=0)) ** 2).sum(axis=1).mean()))
+
+
+def variance_captured(hidden: np.ndarray, pca: PCA, k: int = 3) -> float:
+    """Fraction of the variance of ``hidden`` (about its own mean) that lies in ``pca``'s top-``k`` axes."""
+    flat = hidden.reshape(-1, hidden.shape[-1])
+    flat = flat - flat.mean(axis=0)
+    coords = flat @ pca.components_[:k].T
+    return float((coords**2).sum() / (flat**2).sum())
+
+
+def shift_basis(difference: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` orthonormal directions (k, H) carrying most of a difference of activity, and their share.
+
+    ``difference`` is (..., H), e.g. adapted minus null hidden states per target and step. The SVD is
+    NOT centred, so a uniform shift counts; the second output is each direction's fraction of the
+    difference's total squared norm (k,).
+    """
+    flat = difference.reshape(-1, difference.shape[-1])
+    _, s, vt = np.linalg.svd(flat, full_matrices=False)
+    energy = s**2 / (s**2).sum()
+    return vt[:k], energy[:k]
+
+
+def energy_in_subspace(x: np.ndarray, basis: np.ndarray) -> float:
+    """Fraction of the total squared norm of vectors ``x`` (..., H) inside the span of orthonormal ``basis`` (k, H)."""
+    flat = x.reshape(-1, x.shape[-1])
+    return float(((flat @ basis.T) ** 2).sum() / (flat**2).sum())
+
+
+def shift_summary(after: np.ndarray, before: np.ndarray, pca: PCA, k: int = 3) -> dict[str, float]:
+    """How activity changed between two rollouts of the same conditions (B, T+1, H): size, shape, place.
+
+    * ``rms_change``: RMS over targets and steps of the change's norm; ``rms_change_over_spread``: that
+      over :func:`rms_spread` of ``before`` (1 = as large as the activity's own spread);
+    * ``uniform_fraction``: the share of the change's squared norm that is one constant vector (the
+      mean shift, :func:`activity_shift`), the same for every target and step;
+    * ``top{k}_own_fraction``: the share carried by the change's own top-``k`` directions
+      (:func:`shift_basis`): near 1 means a change along few dimensions;
+    * ``in_top{k}_pcs_fraction``: the share inside ``pca``'s top-``k`` axes (the network before), against
+      ``chance_fraction`` = k / H for a random ``k``-dimensional subspace;
+    * ``mean_shift_norm`` and ``mean_shift_in_top{k}_pcs``: the constant part alone.
+    """
+    diff = after - before
+    flat = diff.reshape(-1, diff.shape[-1])
+    mean = flat.mean(axis=0)
+    rms = float(np.sqrt((flat**2).sum(axis=1).mean()))
+    _, own = shift_basis(diff, k)
+    return {
+        "rms_change": rms,
+        "rms_change_over_spread": rms / rms_spread(before),
+        "uniform_fraction": float(mean @ mean / (flat**2).sum(axis=1).mean()),
+        f"top{k}_own_fraction": float(own.sum()),
+        f"in_top{k}_pcs_fraction": energy_in_subspace(diff, pca.components_[:k]),
+        "chance_fraction": k / diff.shape[-1],
+        "mean_shift_norm": float(np.linalg.norm(mean)),
+        f"mean_shift_in_top{k}_pcs": fraction_in_subspace(mean, pca, k) if mean @ mean > 0 else 0.0,
+    }
+
+
+def rotation_plane(fit: RotationFit) -> np.ndarray:
+    """The plane (2, k) of the fastest rotation of a :class:`RotationFit` (jPCA's first jPC plane).
+
+    Orthonormal rows in the fit's k coordinates, ordered so that the rotation runs counter-clockwise
+    from the first row towards the second (for positive rotation frequency).
+    """
+    values, vectors = np.linalg.eig(fit.skew)
+    v = vectors[:, np.argmax(values.imag)]
+    plane = np.stack([v.real, v.imag])
+    q, _ = np.linalg.qr(plane.T)
+    plane = q.T
+    rotation = plane @ fit.skew @ plane.T  # 2x2, skew: [[0, w], [-w, 0]]
+    if rotation[1, 0] < 0:  # make d(second)/dt = +w * first: counter-clockwise in (first, second)
+        plane = plane[::-1].copy()
+    return plane
+
+
+def local_maxima(x: np.ndarray, above: float = 0.5) -> list[int]:
+    """Indices of the local maxima of a 1-D series that exceed ``above`` times its largest value."""
+    x = np.asarray(x, dtype=float)
+    inner = (x[1:-1] > x[:-2]) & (x[1:-1] >= x[2:]) & (x[1:-1] > above * x.max())
+    return [int(i) + 1 for i in np.nonzero(inner)[0]]
+
+
+def condition_independent_fraction(x: np.ndarray) -> float:
+    """Share of the variance of ``x`` (B conditions, T steps, ...) that every condition shares.
+
+    The shared part is the mean over conditions at each step (the condition-independent time course,
+    which jPCA removes); the rest is what tells the conditions apart. 1: all conditions identical.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x.reshape(x.shape[0], x.shape[1], -1)
+    grand = x.reshape(-1, x.shape[-1]).mean(axis=0)
+    total = ((x - grand) ** 2).sum(axis=-1).mean()
+    shared = ((x.mean(axis=0) - grand) ** 2).sum(axis=-1).mean()
+    return float(shared / total)

@@ -7,11 +7,18 @@ effect on behaviour against an unperturbed rollout of the same trials.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
-from motorkit.rollouts import Rollout
+from motorkit.fields import ForceField
+from motorkit.metrics import endpoint_error
+from motorkit.policy import GRUPolicy, Perturb, Replace
+from motorkit.rollouts import Rollout, Simulator, rollout
 
 
 def pc_directions(pca: PCA, k: int = 3) -> torch.Tensor:
@@ -44,4 +51,135 @@ def recovery_time(perturbed: Rollout, base: Rollout, after_step: int, tolerance:
             out[b] = 0.0
         elif outside[-1] < d.size - 1:
             out[b] = (outside[-1] + 1) * perturbed.dt
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 6 (hidden-state interventions): batched pulse sweeps, ablations, transplants, swapped readouts
+
+
+def random_basis(k: int, hidden: int, seed: int = 0) -> torch.Tensor:
+    """A random orthonormal basis (k, H), seeded: the control for ablating ``k`` principal axes."""
+    q, _ = torch.linalg.qr(random_directions(k, hidden, seed).T)
+    return q.T.contiguous()
+
+
+def top_variance_units(hidden: np.ndarray, n: int) -> list[int]:
+    """The ``n`` units whose activity varies most over trials and steps (hidden (..., H)), largest first."""
+    variance = hidden.reshape(-1, hidden.shape[-1]).var(axis=0)
+    return [int(u) for u in np.argsort(variance)[::-1][:n]]
+
+
+def take(record: Rollout, index: np.ndarray | Sequence[int]) -> Rollout:
+    """The trials ``index`` of a rollout, as a rollout of their own."""
+    index = np.asarray(index)
+    arrays = {name: getattr(record, name)[index] for name in Rollout.ARRAYS}
+    return Rollout(**arrays, dt=record.dt, config=dict(record.config))
+
+
+def behaviour(perturbed: Rollout, base: Rollout) -> dict[str, float]:
+    """What an intervention did to the reach, averaged over trials (cm, m/s):
+
+    endpoint error, signed and absolute lateral deviation, peak speed, and the largest distance from
+    the unperturbed hand path (:func:`hand_deviation`).
+    """
+    m = perturbed.metrics()
+    lateral = np.asarray(m["per_target"]["lateral_deviation_cm"])
+    return {
+        "endpoint_error_cm": m["endpoint_error_cm"],
+        "lateral_cm": m["lateral_deviation_cm"],
+        "abs_lateral_cm": float(np.abs(lateral).mean()),
+        "peak_speed_m_s": m["peak_speed_m_s"],
+        "hand_deviation_cm": 100 * float(hand_deviation(perturbed, base).mean()),
+    }
+
+
+@dataclass
+class PulseSweep:
+    """Pulses added to the hidden state at one step: every direction x size x target, one batched rollout.
+
+    Arrays are indexed [direction, size, target]; ``rollouts[(d, s)]`` holds the 8 trials of one pulse.
+    """
+
+    step: int
+    labels: list[str]
+    sizes: list[float]
+    base: Rollout
+    rollouts: dict[tuple[int, int], Rollout]
+    deviation_m: np.ndarray  # largest distance from the unperturbed hand path
+    endpoint_error_m: np.ndarray  # hand-target distance over the last 100 ms
+    recovery_s: np.ndarray  # time after the pulse until the hand stays within tolerance (nan: never)
+
+
+def pulse_sweep(
+    sim: Simulator,
+    targets: torch.Tensor,
+    directions: torch.Tensor,
+    labels: Sequence[str],
+    step: int,
+    sizes: Sequence[float],
+    field: ForceField = ForceField(),
+    base: Rollout | None = None,
+    tolerance: float = 0.01,
+    seed: int = 0,
+) -> PulseSweep:
+    """Pulse the hidden state at ``step`` along each of ``directions`` (n, H, unit) with each of ``sizes``.
+
+    All pulses run as ONE rollout of n x len(sizes) x len(targets) trials (the same trials, repeated),
+    so a sweep costs little more than one reach. ``base`` is the unperturbed rollout (computed if None).
+    """
+    targets = torch.as_tensor(targets, dtype=torch.float32)
+    n_dir, n_size, n_tgt = len(directions), len(sizes), len(targets)
+    base = rollout(sim, targets, field, seed=seed) if base is None else base
+    size = torch.as_tensor(list(sizes), dtype=torch.float32)
+    delta = directions[:, None, None, :] * size[None, :, None, None]  # (dir, size, 1, H)
+    delta = delta.expand(n_dir, n_size, n_tgt, directions.shape[-1]).reshape(-1, directions.shape[-1])
+    batch_targets = targets.repeat(n_dir * n_size, 1)
+    record = rollout(sim, batch_targets, field, interventions=[Perturb([step], delta)], seed=seed)
+    shape = (n_dir, n_size, n_tgt)
+    rollouts = {(d, s): take(record, np.arange(n_tgt) + n_tgt * (d * n_size + s))
+                for d in range(n_dir) for s in range(n_size)}
+    dev = np.stack([hand_deviation(rollouts[d, s], base) for d in range(n_dir) for s in range(n_size)])
+    rec = np.stack([recovery_time(rollouts[d, s], base, step, tolerance) for d in range(n_dir) for s in range(n_size)])
+    err = endpoint_error(record.fingertip, record.target, record.dt)
+    return PulseSweep(step, list(labels), [float(s) for s in sizes], base, rollouts, dev.reshape(shape),
+                      err.reshape(shape), rec.reshape(shape))
+
+
+def transplant(hidden: np.ndarray | torch.Tensor, basis: np.ndarray | torch.Tensor | None = None,
+               steps: Sequence[int] | range | slice = slice(0, None)) -> Replace:
+    """Move the hidden state, at every chosen step, to where ``hidden`` (B, T+1, H) was along ``basis``.
+
+    At step t the state's projection on the orthonormal ``basis`` (k, H) is replaced by that of
+    ``hidden[:, t + 1]`` (the state a donor network reached after its update of step t); the rest of the
+    state is left alone. ``basis=None`` replaces the whole state. Unlike adding a difference at every
+    step, this does not accumulate through the recurrence: the state is SET along the basis.
+    """
+    donor = torch.as_tensor(np.asarray(hidden), dtype=torch.float32)
+    q = None if basis is None else torch.as_tensor(np.asarray(basis), dtype=torch.float32)
+
+    def move(t: int, h: torch.Tensor) -> torch.Tensor:
+        target = donor[:, t + 1].to(h)
+        if q is None:
+            return target.clone()
+        qq = q.to(h)
+        return h + ((target - h) @ qq.T) @ qq
+
+    return Replace(steps, move)
+
+
+def add_difference(difference: np.ndarray | torch.Tensor, steps: Sequence[int] | range | slice = slice(0, None)) -> Replace:
+    """Add ``difference[:, t + 1]`` (B, T+1, H) to the hidden state at every chosen step t.
+
+    The naive transplant: what is added at one step is carried on by the recurrence and added again at
+    the next, so it accumulates (compare :func:`transplant`).
+    """
+    diff = torch.as_tensor(np.asarray(difference), dtype=torch.float32)
+    return Replace(steps, lambda t, h: h + diff[:, t + 1].to(h))
+
+
+def swap_readout(policy: GRUPolicy, donor: GRUPolicy) -> GRUPolicy:
+    """A copy of ``policy`` whose readout (hidden -> muscles) is ``donor``'s; the GRU stays ``policy``'s."""
+    out = copy.deepcopy(policy)
+    out.readout.load_state_dict(donor.readout.state_dict())
     return out
