@@ -173,3 +173,28 @@ def live_or_static(
     if chosen not in ("live", "static"):
         raise ValueError(f"mode must be 'live' or 'static', not {chosen!r}")
     return live() if chosen == "live" else static()
+
+
+# --------------------------------------------------------------------------------------------------
+# Hidden states (chapters 5 and 6)
+
+
+def selection_controls(choices: dict[str, tuple[str, Sequence, object]]) -> dict[str, widgets.Widget]:
+    """Controls for :func:`live_sliders`, one per name: ``name -> (label, options, value)``.
+
+    Numeric options get a ``SelectionSlider`` (e.g. times, sizes), text options a ``Dropdown``
+    (e.g. directions). Updates only on release, since each change reruns a simulation.
+    """
+    controls: dict[str, widgets.Widget] = {}
+    style = {"description_width": "initial"}
+    for name, (label, options, value) in choices.items():
+        options = list(options)
+        if all(isinstance(o, (int, float)) for o in options):
+            controls[name] = widgets.SelectionSlider(options=options, value=value, description=label,
+                                                     continuous_update=False, style=style)
+        else:
+            controls[name] = widgets.Dropdown(options=options, value=value, description=label, style=style)
+    return controls
+
+
+# (end of the Hidden states section)
