@@ -1,0 +1,201 @@
+"""The scientific claims of chapters 5 (hidden-state PCA) and 6 (hidden-state interventions).
+
+Each test asserts, from the metrics the executed chapter wrote (``_build/metrics/<stem>.json``), a
+statement the chapter's text makes; if the statement were false for the book's networks, the test
+fails. Thresholds encode the words of the text ("most", "no more than", "between"), not the values
+measured.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from motorkit import publish
+from motorkit.io import read_metrics
+
+pytestmark = pytest.mark.slow
+
+
+def _metrics(executed_chapters: dict[str, publish.ChapterResult], stem: str) -> dict:
+    result = executed_chapters.get(stem)
+    assert result is not None, f"{stem} is not a chapter in _toc.yml"
+    assert result.ok, result.error
+    return read_metrics(stem)
+
+
+@pytest.fixture(scope="module")
+def pca(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
+    return _metrics(executed_chapters, "05_pca")
+
+
+@pytest.fixture(scope="module")
+def iv(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
+    return _metrics(executed_chapters, "06_interventions")
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 5: hidden-state PCA
+
+
+def test_a_few_components_carry_most_of_the_variance(pca: dict) -> None:
+    """Three PCs explain most of the variance of every network; 90 % needs only a few."""
+    assert set(pca["pca_variance_top3"]) == {"null", "cw", "ccw"}
+    for name, top3 in pca["pca_variance_top3"].items():
+        assert 0.75 < top3 <= 1.0, name
+        assert pca["pca_components_for_90_percent"][name] <= 5, name
+
+
+def test_much_of_the_activity_is_shared_by_every_reach(pca: dict) -> None:
+    """PC1 is mostly a time course common to all reaches; the shared part is large over all units too."""
+    assert pca["pca_shared_fraction_pc1"] > 0.5
+    assert 0.3 < pca["pca_shared_fraction"] < 1.0
+
+
+def test_trajectories_start_together_explore_and_converge(pca: dict) -> None:
+    """Spread: tiny at the start, large at peak hand speed, small again but not zero at the end."""
+    start, mid, end, top = (pca[k] for k in ("pca_spread_start", "pca_spread_mid", "pca_spread_end",
+                                             "pca_spread_max"))
+    steps = pca["pca_spread_steps"]
+    assert steps["start"] < steps["mid"] < steps["end"][0]
+    assert start < 0.2 * mid, "the reaches should start close together"
+    assert end < mid and end < 0.5 * top, "the reaches should converge after the movement"
+    assert end > start, "the text says the reaches end further apart than they start"
+
+
+def test_exploration_comes_in_two_waves(pca: dict) -> None:
+    """The spread has two peaks above half its maximum, with a deep dip between them."""
+    assert len(pca["pca_spread_peaks_ms"]) >= 2
+    first, dip, second = pca["pca_spread_first_peak"], pca["pca_spread_dip"], pca["pca_spread_second_peak"]
+    assert pca["pca_spread_peaks_ms"][0] < pca["pca_spread_dip_ms"] < pca["pca_spread_peaks_ms"][-1]
+    assert dip < 0.5 * first and dip < 0.5 * second
+
+
+def test_end_states_hold_the_target_but_not_as_a_ring_in_pc1_pc2(pca: dict) -> None:
+    """Not a ring in target order in PC1-PC2; poorly decoded from 2-3 PCs, almost perfectly from a few more."""
+    assert abs(pca["pca_end_circular_correlation_pc12"]) < 0.5
+    assert pca["pca_end_decoding_r2_pc2"] < 0.9 and pca["pca_end_decoding_r2_pc3"] < 0.9
+    assert pca["pca_end_decoding_r2_all"] > 0.99
+    assert pca["pca_end_pcs_for_r2_099"] is not None and pca["pca_end_pcs_for_r2_099"] <= pca["n_components"]
+
+
+def test_adapted_networks_use_nearly_the_same_subspace(pca: dict) -> None:
+    """Principal angles are angles, ascending, and the first is small; null PCs capture the adapted activity."""
+    for field in ("cw", "ccw"):
+        angles = pca[f"subspace_angles_deg_{field}_vs_null"]
+        assert len(angles) == 3
+        assert all(0.0 <= a <= 90.0 for a in angles) and angles == sorted(angles)
+        assert angles[0] < 30.0
+        captured = pca["variance_captured_by_null_top3"][field]
+        assert captured > 0.7 and captured <= pca["pca_variance_top3"][field] + 1e-9
+
+
+def test_adaptation_is_a_shift_along_few_dimensions_of_the_existing_activity(pca: dict) -> None:
+    """Not small, low-dimensional, inside the null network's top PCs far above chance, not one offset."""
+    for field, shift in pca["activity_shift"].items():
+        assert shift["rms_change_over_spread"] > 0.3, field
+        assert shift["top3_own_fraction"] > 0.8, field
+        assert shift["in_top3_pcs_fraction"] > 5 * shift["chance_fraction"], field
+        assert shift["in_top3_pcs_fraction"] > 0.5, field
+        assert shift["uniform_fraction"] < 0.9, field
+    assert pca["activity_shift"]["cw"]["uniform_fraction"] < 0.5  # "less than half for CW"
+
+
+def test_dynamics_are_not_mostly_rotational(pca: dict) -> None:
+    """A linear fit explains most of the derivative, a pure rotation less than half of that (null network);
+    both adapted networks are more rotational than the null one."""
+    assert pca["rotation_r2_full"] > 0.5
+    assert 0.0 <= pca["rotation_fraction"] < 0.5
+    assert pca["rotation_r2_skew"] < pca["rotation_r2_full"]
+    by = pca["rotation_by_network"]
+    assert by["cw"]["rotation_fraction"] > by["null"]["rotation_fraction"]
+    assert by["ccw"]["rotation_fraction"] > by["null"]["rotation_fraction"]
+    assert pca["rotation_frequency_hz"] > 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 6: hidden-state interventions
+
+
+def test_pulses_along_top_pcs_move_the_hand_more_than_random_pulses(iv: dict) -> None:
+    """On average over PC1-PC3, at every time and size; and the effect grows with the pulse's size."""
+    assert iv["perturb_pc_vs_random_ratio"] > 1.0
+    assert all(r["top3"] > 1.0 for r in iv["perturb_ratios"].values())
+    assert iv["perturb_ratio_min"] > 1.0
+    assert iv["perturb_deviation_grows_with_size"] is True
+
+
+def test_variance_is_not_sensitivity(iv: dict) -> None:
+    """PC1 varies most but is no more effective than a random direction; PC3 is the most sensitive,
+    the readout direction the next."""
+    assert iv["variance_pc1_over_random"] > 10
+    assert iv["perturb_pc1_vs_random_ratio"] < 1.2
+    assert iv["perturb_pc3_vs_random_ratio"] > iv["perturb_readout_vs_random_ratio"] > 1.0
+    assert iv["perturb_readout_vs_random_ratio"] > max(iv["perturb_pc1_vs_random_ratio"],
+                                                       iv["perturb_pc2_vs_random_ratio"])
+
+
+def test_the_network_corrects_pulses_only_partly(iv: dict) -> None:
+    assert iv["perturb_recovered_fraction"] < 1.0
+    assert iv["perturb_endpoint_error_cm"] > iv["base_endpoint_error_cm"]
+
+
+def test_clamping_top_pcs_breaks_the_reach_more_than_random_directions(iv: dict) -> None:
+    """Each top PC held at its mean is worse than the median random direction; PC1 slows the reach;
+    PC2 and PC3 do more damage than PC1, and more than the three together."""
+    random1 = iv["ablate_random1_endpoint_error_cm"]
+    for pc in ("pc1", "pc2", "pc3"):
+        assert iv[f"ablate_{pc}_endpoint_error_cm"] > random1, pc
+    assert iv["ablate_pc1_peak_speed_m_s"] < 0.6 * iv["base_peak_speed_m_s"]
+    assert min(iv["ablate_pc2_endpoint_error_cm"], iv["ablate_pc3_endpoint_error_cm"]) > iv[
+        "ablate_pc1_endpoint_error_cm"]
+    assert iv["ablate_pc123_endpoint_error_cm"] < min(iv["ablate_pc2_endpoint_error_cm"],
+                                                      iv["ablate_pc3_endpoint_error_cm"])
+    lo, hi = iv["ablation_random_ranges"]["random 1-D"]["endpoint_error_cm"]
+    assert lo <= random1 <= hi and hi > 2 * random1  # "some low-variance directions matter a lot"
+
+
+def test_high_variance_units_are_within_the_range_of_random_units(iv: dict) -> None:
+    for n in (3, 5):
+        lo, hi = iv["ablation_random_ranges"][f"random {n} units"]["endpoint_error_cm"]
+        assert lo <= iv["ablations"][f"top {n} units"]["endpoint_error_cm"] <= hi, n
+
+
+def test_first_exposure_hooks_clockwise_and_adaptation_removes_it(iv: dict) -> None:
+    assert iv["cw_first_exposure_lateral_cm"] < -1.0
+    assert abs(iv["cw_adapted_lateral_cm"]) < 0.3 * abs(iv["cw_first_exposure_lateral_cm"])
+
+
+def test_adding_the_activity_change_breaks_the_reach(iv: dict) -> None:
+    fe = iv["cw_first_exposure_abs_lateral_cm"]
+    assert iv["mean_shift_added_abs_lateral_cm"] > fe
+    assert iv["difference_added_abs_lateral_cm"] > fe
+
+
+def test_transplant_removes_the_hook_only_partly(iv: dict) -> None:
+    """Signed hook mostly gone (random subspaces keep it); |lateral| between adapted and first exposure;
+    endpoint error worse than both; three dimensions are not enough."""
+    fe = iv["cw_first_exposure_lateral_cm"]
+    tr = iv["shift_transplant_cw_lateral_cm"]
+    assert abs(tr) < 0.5 * abs(fe)
+    assert iv["random_transplant_cw_lateral_cm_median"] < 0.5 * fe  # still hooks clockwise
+    assert iv["cw_adapted_abs_lateral_cm"] < iv["shift_transplant_cw_abs_lateral_cm"] < iv[
+        "cw_first_exposure_abs_lateral_cm"]
+    assert iv["shift_transplant_cw_endpoint_error_cm"] > max(iv["cw_adapted_endpoint_error_cm"],
+                                                             iv["cw_first_exposure_endpoint_error_cm"])
+    assert iv["shift_transplant_dims"] > 3 and iv["shift_transplant_energy"] >= 0.95
+    assert iv["shift_transplant_3dims_abs_lateral_cm"] > iv["shift_transplant_cw_abs_lateral_cm"]
+
+
+def test_hook_vanishes_from_four_shift_dimensions_while_random_subspaces_keep_it(iv: dict) -> None:
+    fe = iv["cw_first_exposure_lateral_cm"]
+    for k, result in iv["transplant_sweep"].items():
+        if 4 <= int(k) <= 16:
+            assert abs(result["lateral_cm"]) < 0.5 * abs(fe), k
+            draws = sorted(d["lateral_cm"] for d in iv["transplant_random_sweep"][k])
+            assert draws[len(draws) // 2] < 0.5 * fe, k
+
+
+def test_compensation_lives_in_the_recurrent_weights(iv: dict) -> None:
+    fe = abs(iv["cw_first_exposure_lateral_cm"])
+    assert abs(iv["swap_adapted_gru_null_readout_lateral_cm"]) < 0.5 * fe
+    assert abs(iv["swap_null_gru_adapted_readout_lateral_cm"]) > 0.5 * fe
