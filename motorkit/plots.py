@@ -612,8 +612,8 @@ def animate_pc_trajectories(traj: np.ndarray, dt: float, frames: int = 34,
                             colors: Sequence | None = None, title: str = ""):
     """A :class:`~matplotlib.animation.FuncAnimation` of the trajectories growing in PC1-PC3.
 
-    Over ``frames`` frames the trajectories grow from step 0 to the last step while the view turns
-    by ``turn_deg`` degrees. Show it kernel-free with :func:`animation_html`. The figure is closed, so
+    Over ``frames`` frames the trajectories grow from step 0 to the last step (drawn in colour over
+    the whole trajectories in faint grey) while the view turns by ``turn_deg`` degrees. Show it kernel-free with :func:`animation_html`. The figure is closed, so
     it is not also shown as a still.
     """
     from matplotlib.animation import FuncAnimation
@@ -627,6 +627,8 @@ def animate_pc_trajectories(traj: np.ndarray, dt: float, frames: int = 34,
 
     def draw(f: int):
         ax.clear()
+        for path in traj[..., :3]:  # the whole trajectories, faint, so no frame is empty
+            ax.plot(*path.T, color="0.75", lw=0.6, alpha=0.6)
         plot_pc_trajectories_3d(ax, traj, colors, upto=int(steps[f]))
         ax.set(xlim=(lo[0] - pad[0], hi[0] + pad[0]), ylim=(lo[1] - pad[1], hi[1] + pad[1]),
                zlim=(lo[2] - pad[2], hi[2] + pad[2]))
