@@ -247,3 +247,14 @@ def condition_independent_fraction(x: np.ndarray) -> float:
     total = ((x - grand) ** 2).sum(axis=-1).mean()
     shared = ((x.mean(axis=0) - grand) ** 2).sum(axis=-1).mean()
     return float(shared / total)
+
+
+def neighbour_distance_ratio(points: np.ndarray) -> float:
+    """Mean distance between consecutive points (n, k), the last joined to the first, over the mean
+    distance between all pairs. Small (well below 1): the points lie along a closed curve in their
+    order, as the end states of reaches to targets around a circle do when neighbours end together.
+    """
+    points = np.asarray(points, dtype=float)
+    steps = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=-1).mean()
+    pairs = np.mean([np.linalg.norm(a - b) for a, b in combinations(points, 2)])
+    return float(steps / pairs)

@@ -234,3 +234,11 @@ def test_condition_independent_fraction() -> None:
     both = common + split
     expected = np.var(np.sin(6 * t)) / (np.var(np.sin(6 * t)) + np.var(np.linspace(-1, 1, 8)))
     assert analysis.condition_independent_fraction(both) == pytest.approx(expected)
+
+
+def test_neighbour_distance_ratio() -> None:
+    angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    ring = np.c_[np.cos(angles), np.sin(angles)]
+    assert analysis.neighbour_distance_ratio(ring) < 0.15  # in order around a circle
+    shuffled = ring[np.random.default_rng(0).permutation(48)]
+    assert analysis.neighbour_distance_ratio(shuffled) > 0.7  # neighbours in the list are anywhere
