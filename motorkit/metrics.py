@@ -72,3 +72,51 @@ def summarize(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, d
     summary: dict[str, Any] = {name: float(values.mean()) for name, values in per_trial.items()}
     summary["per_target"] = {name: values.round(6).tolist() for name, values in per_trial.items()}
     return summary
+
+
+def minimum_jerk_speed(t: np.ndarray, onset: float, duration: float, distance: float) -> np.ndarray:
+    """Speed (m/s) of a minimum-jerk movement (Flash & Hogan 1985) of ``distance`` m at times ``t`` (s).
+
+    The bell ``30 s^2 (1 - s)^2 distance / duration`` for ``s = (t - onset) / duration`` in [0, 1], else 0.
+    """
+    s = (np.asarray(t, dtype=float) - onset) / duration
+    return np.where((s > 0) & (s < 1), 30 * s**2 * (1 - s) ** 2 * distance / duration, 0.0)
+
+
+def speed_profile(velocity: np.ndarray, dt: float, end_window: float = 0.1) -> dict[str, np.ndarray]:
+    """How bell-shaped each trial's speed profile is (per trial, (B,) arrays).
+
+    * ``bell_r2``: the fraction of the speed's variance explained by the best minimum-jerk bell
+      (:func:`minimum_jerk_speed`; onset 0-300 ms, duration 100-800 ms and distance fitted by least
+      squares over the whole episode), with ``bell_onset_s``, ``bell_duration_s``, ``bell_distance_m``;
+    * ``peak_time_s``: time of peak speed; ``peaks_above_half``: local maxima above half the peak;
+    * ``end_speed_fraction``: the largest speed over the last ``end_window`` s, over the peak speed.
+    """
+    speed = np.linalg.norm(velocity, axis=-1)  # (B, T)
+    t = np.arange(speed.shape[1]) * dt
+    onsets, durations = np.meshgrid(np.arange(0.0, 0.3 + 1e-9, dt / 2), np.arange(0.1, 0.8 + 1e-9, dt / 2))
+    onsets, durations = onsets.ravel(), durations.ravel()
+    bells = minimum_jerk_speed(t[None], onsets[:, None], durations[:, None], 1.0)  # (K, T), unit distance
+    inside = (bells**2).sum(axis=1) > 0  # bells that start within the episode
+    onsets, durations, bells = onsets[inside], durations[inside], bells[inside]
+    projection = bells @ speed.T  # (K, B)
+    norm = (bells**2).sum(axis=1)[:, None]
+    centred = ((speed - speed.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    centred = np.where(centred > 0, centred, np.nan)  # a hand that never moves has no profile: R^2 is NaN
+    # residual of the least-squares fit: |v|^2 - (g.v)^2 / |g|^2
+    residual = (speed**2).sum(axis=1)[None] - projection**2 / norm
+    best = residual.argmin(axis=0)
+    trials = np.arange(speed.shape[0])
+    peak = np.where(speed.max(axis=1) > 0, speed.max(axis=1), np.nan)
+    inner = speed[:, 1:-1]
+    is_peak = (inner > speed[:, :-2]) & (inner >= speed[:, 2:]) & (inner > 0.5 * peak[:, None])
+    n_end = max(1, int(round(end_window / dt)))
+    return {
+        "bell_r2": 1 - residual[best, trials] / centred,
+        "bell_onset_s": onsets[best],
+        "bell_duration_s": durations[best],
+        "bell_distance_m": projection[best, trials] / norm[best, 0],
+        "peak_time_s": speed.argmax(axis=1) * dt,
+        "peaks_above_half": is_peak.sum(axis=1),
+        "end_speed_fraction": speed[:, -n_end:].max(axis=1) / peak,
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from motorkit.adaptation import adaptation_config
 from motorkit.sweeps import run_sweep
-from motorkit.training import TrainConfig, TrainResult, load_policy
+from motorkit.training import TrainConfig, TrainResult, cache_dir, load_checkpoint, load_policy
 
 #: Null-field training: batch 64, Adam with a cosine schedule 3e-3 -> 3e-4, enough batches to go
 #: well below the 1 cm criterion (arm) on the test set.
@@ -24,7 +24,15 @@ def null_config(effector: str, seed: int = 0, batches: int | None = None) -> Tra
                        batches=NULL_BATCHES[effector] if batches is None else batches)
 
 
+def _cached(config: TrainConfig) -> bool:
+    """True when the model cache holds the finished model of ``config``."""
+    out = cache_dir(config)
+    return (out / "checkpoint.pt").exists() and bool(load_checkpoint(out).get("finished"))
+
+
 def _load_all(configs: list[TrainConfig], progress: bool) -> list[TrainResult]:
+    if all(_cached(c) for c in configs):  # nothing to train: load here, without starting worker processes
+        return [load_policy(cache_dir(c)) for c in configs]
     return [load_policy(run.out) for run in run_sweep(configs, n_jobs=min(2, len(configs)), progress=progress)]
 
 

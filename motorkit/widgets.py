@@ -84,6 +84,45 @@ def precomputed_panels(
     return box
 
 
+def precomputed_grid(
+    rows: Sequence,
+    columns: Sequence,
+    render: Callable[[object, object], Figure],
+    row_label: str,
+    column_label: str,
+    row_fmt: Callable[[object], str] = str,
+    column_fmt: Callable[[object], str] = str,
+    dpi: int = 72,
+    start: tuple[int, int] = (0, 0),
+) -> widgets.VBox:
+    """Two kernel-free controls over a grid of precomputed panels: buttons pick the row, a slider the column.
+
+    ``render(row, column)`` draws the figure of one cell. Each row is a ``Stack`` of its column panels,
+    and the rows sit in an outer ``Stack``: the buttons' index is ``jslink``-ed to the outer stack and
+    the slider's index to every row's stack, so both controls work in the browser without Python.
+    The returned box keeps ``box.buttons``, ``box.slider``, ``box.stack`` (outer) and ``box.links``.
+    Every panel is saved in the notebook: keep ``len(rows) * len(columns)`` to about 16 at most.
+    """
+    rows, columns = list(rows), list(columns)
+    if not rows or not columns:
+        raise ValueError("precomputed_grid needs at least one row and one column")
+    inner = [widgets.Stack(children=[widgets.Image(value=figure_to_png(render(r, c), dpi=dpi), format="png",
+                                                   layout=widgets.Layout(max_width="100%", height="auto"))
+                                     for c in columns], selected_index=start[1]) for r in rows]
+    stack = widgets.Stack(children=inner, selected_index=start[0])
+    buttons = widgets.ToggleButtons(options=[row_fmt(r) for r in rows], index=start[0], description=row_label,
+                                    style={"description_width": "initial", "button_width": "auto"})
+    slider = widgets.SelectionSlider(options=[column_fmt(c) for c in columns], index=start[1],
+                                     description=column_label, continuous_update=True,
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="min(600px, 100%)"))
+    links = [widgets.jslink((buttons, "index"), (stack, "selected_index"))]
+    links += [widgets.jslink((slider, "index"), (s, "selected_index")) for s in inner]
+    box = widgets.VBox([buttons, slider, stack])
+    box.buttons, box.slider, box.stack, box.links = buttons, slider, stack, links
+    return box
+
+
 def live_sliders(render: Callable[..., Figure], controls: dict[str, widgets.Widget]) -> widgets.interactive:
     """``ipywidgets.interactive`` over ``controls``: calls ``render(**values)`` and shows the figure.
 
