@@ -30,6 +30,11 @@ def _run_one(config: TrainConfig) -> SweepRun:
     import torch
 
     torch.set_num_threads(1)
+    # A worker trains one run after another. Every run compiles its own step, and torch.compile keeps
+    # the earlier runs' graphs: after about four runs it reaches its recompile limit and silently runs
+    # the step eagerly (several times slower). Forgetting them costs a few seconds per run (the
+    # compiled kernels come back from inductor's cache on disk).
+    torch._dynamo.reset()
     result = train_cached(config, progress=False)
     return SweepRun(config, result.log, Path(result.out))
 
