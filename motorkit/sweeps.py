@@ -3,6 +3,12 @@
 Each run gets one process and one thread (two cores: two models at a time). The same call runs on a
 Dask cluster through joblib's ``dask`` backend: start a ``dask.distributed.Client`` and pass
 ``backend="dask"``. Runs go through the model cache, so re-running a sweep trains nothing twice.
+
+The second half reads the logs of a sweep: test-set learning curves (:func:`learning_curve`), the
+time a run spent on its training batches, compilation and evaluations left out
+(:func:`batch_seconds`, :func:`training_seconds`, :func:`seconds_per_batch`), the curves of several
+seeds on one grid against batches, samples seen or seconds (:func:`seed_curves`), and summaries of
+how a loss falls (:func:`decrease_summary`, :func:`start_transient`, :func:`first_crossing`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 import joblib
+import numpy as np
 from tqdm.auto import tqdm
 
 from motorkit.training import TrainConfig, train_cached
@@ -51,3 +58,186 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
     with joblib.parallel_config(backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
         jobs = joblib.Parallel(return_as="generator")(joblib.delayed(_run_one)(c) for c in configs)
         return list(tqdm(jobs, total=len(configs), desc="sweep", unit="run", disable=not progress))
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the logs of a sweep: learning curves against batches, samples seen and training time.
+
+
+def learning_curve(log: Sequence[dict[str, float]], key: str = "test_distance_cm") -> tuple[np.ndarray, np.ndarray]:
+    """``(batches, values)`` of ``key`` on the log's test-set evaluation rows (every ``eval_every`` batches)."""
+    rows = [r for r in log if key in r]
+    return np.array([r["batch"] for r in rows], dtype=float), np.array([r[key] for r in rows], dtype=float)
+
+
+def batch_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | None = None) -> np.ndarray:
+    """Seconds spent on each batch of a run (one value per log row), one-off work left out.
+
+    ``wall_s`` in a log counts everything since the run started. Three things in it are not the cost
+    of a training batch: the first batch (it compiles the step), the test-set evaluation after an
+    evaluation row, and the checkpoint written after every ``checkpoint_every``-th batch. Those
+    batches get the median duration of the others instead.
+    """
+    wall = np.array([r["wall_s"] for r in log], dtype=float)
+    if wall.size == 0:
+        return wall
+    seconds = np.diff(wall, prepend=0.0)
+    clean = np.ones(wall.size, dtype=bool)
+    clean[0] = False
+    for i in range(1, wall.size):
+        previous = log[i - 1]
+        if any(k.startswith("test_") for k in previous) or (
+                checkpoint_every is not None and int(previous["batch"]) % checkpoint_every == 0):
+            clean[i] = False
+    if clean.any():
+        seconds[~clean] = np.median(seconds[clean])
+    return seconds
+
+
+def seconds_per_batch(log: Sequence[dict[str, float]], checkpoint_every: int | None = None) -> float:
+    """Median seconds per training batch of a run (compile, evaluations and checkpoints left out)."""
+    return float(np.median(batch_seconds(log, checkpoint_every)))
+
+
+def training_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | None = None) -> np.ndarray:
+    """Cumulative training time (s) at the end of each log row: :func:`batch_seconds` summed."""
+    return np.cumsum(batch_seconds(log, checkpoint_every))
+
+
+def moving_average(values: Sequence[float], window: int) -> np.ndarray:
+    """Trailing moving average: element ``i`` is the mean of ``values[i : i + window]`` (length n - window + 1)."""
+    values = np.asarray(values, dtype=float)
+    if not 1 <= window <= values.size:
+        raise ValueError(f"window must be between 1 and {values.size}, got {window}")
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def first_crossing(x: Sequence[float], y: Sequence[float], level: float) -> float:
+    """The first ``x`` at which ``y`` falls to ``level`` (linear between samples); NaN if it never does."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    below = np.flatnonzero(y <= level)
+    if below.size == 0:
+        return float("nan")
+    i = below[0]
+    if i == 0 or y[i] == y[i - 1]:
+        return float(x[i])
+    return float(x[i - 1] + (level - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1]))
+
+
+def start_metrics(config: TrainConfig) -> dict[str, float]:
+    """Test-set metrics of a run's policy before its first batch (its initialisation, or its ``init``)."""
+    from motorkit.rollouts import Simulator, rollout
+    from motorkit.training import build, load_policy
+
+    env, policy = build(config)
+    if config.init is not None:
+        policy.load_state_dict(load_policy(config.init).policy.state_dict())
+    metrics = rollout(Simulator(env, policy), env.test_targets(), config.force_field()).metrics()
+    return {"test_endpoint_error_cm": metrics["endpoint_error_cm"], "test_lateral_cm": metrics["lateral_deviation_cm"],
+            "test_distance_cm": metrics["mean_distance_cm"]}
+
+
+@dataclass
+class SeedCurves:
+    """The test-set learning curves of runs that differ only in their seed, on a shared batch grid.
+
+    ``values`` and ``seconds`` are (seeds, points); point 0 is the policy before training (batch 0,
+    0 s) when the curves were made with ``start=True``.
+    """
+
+    batch_size: int
+    seeds: list[int]
+    batches: np.ndarray
+    values: np.ndarray
+    seconds: np.ndarray
+    seconds_per_batch: np.ndarray  # (seeds,)
+    run_wall_s: np.ndarray  # (seeds,) the whole run as logged: compile and evaluations included
+
+    @property
+    def samples(self) -> np.ndarray:
+        """Training samples (trials) seen at each point: batches x batch size."""
+        return self.batches * self.batch_size
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.values.mean(axis=0)
+
+    @property
+    def sd(self) -> np.ndarray:
+        return self.values.std(axis=0, ddof=1) if len(self.seeds) > 1 else np.zeros(self.batches.size)
+
+    def at(self, axis: str, x: float) -> np.ndarray:
+        """Each seed's value at ``x`` on ``axis`` (``"batches"``, ``"samples"`` or ``"seconds"``), linear between points."""
+        grid = {"batches": np.broadcast_to(self.batches, self.values.shape),
+                "samples": np.broadcast_to(self.samples, self.values.shape), "seconds": self.seconds}[axis]
+        return np.array([np.interp(x, g, v) for g, v in zip(grid, self.values)])
+
+
+def seed_curves(runs: Sequence[SweepRun], key: str = "test_distance_cm",
+                start: dict[int, dict[str, float]] | None = None) -> SeedCurves:
+    """Stack the learning curves of ``runs`` (same configuration but the seed); ``start`` maps seed -> start metrics."""
+    sizes = {r.config.batch_size for r in runs}
+    if len(sizes) != 1:
+        raise ValueError(f"seed_curves needs runs of one batch size, got {sorted(sizes)}")
+    curves = [learning_curve(r.log, key) for r in runs]
+    n = min(len(b) for b, _ in curves)
+    batches = curves[0][0][:n]
+    values = np.array([v[:n] for _, v in curves])
+    seconds = []
+    for r in runs:
+        cumulative = training_seconds(r.log, r.config.checkpoint_every)
+        seconds.append(np.interp(batches, [row["batch"] for row in r.log], cumulative))
+    seconds = np.array(seconds)
+    if start is not None:
+        batches = np.concatenate([[0.0], batches])
+        values = np.column_stack([[start[r.config.seed][key] for r in runs], values])
+        seconds = np.column_stack([np.zeros(len(runs)), seconds])
+    return SeedCurves(batch_size=sizes.pop(), seeds=[r.config.seed for r in runs], batches=batches, values=values,
+                      seconds=seconds,
+                      seconds_per_batch=np.array([seconds_per_batch(r.log, r.config.checkpoint_every) for r in runs]),
+                      run_wall_s=np.array([r.log[-1]["wall_s"] for r in runs]))
+
+
+def decrease_summary(losses: Sequence[float], window: int) -> dict[str, float]:
+    """How a per-batch loss curve falls, measured on its ``window``-batch trailing moving average.
+
+    ``initial`` and ``final`` are the first and last points of the average (the means of the first and
+    last ``window`` batches) and ``ratio`` = final / initial. ``half_drop_batch`` is the batch at which
+    the average has first fallen half-way from initial to final. Stability: ``largest_rise`` is the
+    largest amount by which the average climbs back above its lowest value so far, as a fraction of
+    the total drop (0 for a curve that never rises), and ``falling_fraction`` the fraction of
+    batch-to-batch steps of the average that go down.
+    """
+    smooth = moving_average(losses, window)
+    initial, final = float(smooth[0]), float(smooth[-1])
+    drop = initial - final
+    rise = float(np.max(smooth - np.minimum.accumulate(smooth)))
+    batches = np.arange(window, len(losses) + 1)
+    return {
+        "initial": initial,
+        "final": final,
+        "ratio": final / initial,
+        "half_drop_batch": first_crossing(batches, smooth, initial - 0.5 * drop) if drop > 0 else float("nan"),
+        "largest_rise": rise / drop if drop > 0 else float("inf"),
+        "falling_fraction": float(np.mean(np.diff(smooth) < 0)),
+    }
+
+
+def start_transient(log: Sequence[dict[str, float]], reference: float, key: str = "test_distance_cm",
+                    window: int = 10) -> dict[str, float]:
+    """What the first updates of a run do to its loss (fine-tuning: the optimiser starts afresh).
+
+    ``first`` is the training loss on batch 1 (before any update; ``distance_cm``), ``jump`` the
+    largest loss of the next ``window`` batches over it. On the test set, ``recovered_batch`` is the
+    first evaluation after the test loss peaks at which it is back at or below ``reference`` (the
+    test loss before training, e.g. at first exposure); NaN if it never is.
+    """
+    losses = np.array([r["distance_cm"] for r in log], dtype=float)
+    batches, values = learning_curve(log, key)
+    peak = int(np.argmax(values)) if values.size else 0
+    return {
+        "first": float(losses[0]),
+        "jump": float(losses[1:window + 1].max() / losses[0]),
+        "test_peak": float(values[peak]) if values.size else float("nan"),
+        "recovered_batch": first_crossing(batches[peak:], values[peak:], reference) if values.size else float("nan"),
+    }

@@ -59,3 +59,89 @@ def test_sweep_on_a_local_dask_cluster() -> None:
 def test_bad_job_count() -> None:
     with pytest.raises(ValueError):
         run_sweep([TINY], n_jobs=0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading sweep logs (the batch-size study of chapter 4)
+
+
+def _log(walls: list[float], eval_every: int) -> list[dict[str, float]]:
+    rows = []
+    for i, w in enumerate(walls, start=1):
+        row = {"batch": i, "loss": 1.0 / i, "wall_s": w}
+        if i % eval_every == 0:
+            row["test_distance_cm"] = 10.0 / i
+        rows.append(row)
+    return rows
+
+
+def test_batch_seconds_leave_out_compile_evaluations_and_checkpoints() -> None:
+    import numpy as np
+
+    from motorkit import sweeps
+
+    # batch 1 compiles (5 s); batches 2-8 take 0.1 s; evaluations after batches 2, 4, 6 cost 1 s more,
+    # the checkpoint after batch 4 another 2 s
+    steps = [5.0, 0.1, 1.1, 0.1, 3.1, 0.1, 1.1, 0.1]
+    log = _log(list(np.cumsum(steps)), eval_every=2)
+    seconds = sweeps.batch_seconds(log, checkpoint_every=4)
+    assert np.allclose(seconds, 0.1)
+    assert sweeps.seconds_per_batch(log, checkpoint_every=4) == pytest.approx(0.1)
+    assert np.allclose(sweeps.training_seconds(log, checkpoint_every=4), 0.1 * np.arange(1, 9))
+    batches, values = sweeps.learning_curve(log)
+    assert list(batches) == [2, 4, 6, 8] and values[0] == 5.0
+
+
+def test_moving_average_and_first_crossing() -> None:
+    import numpy as np
+
+    from motorkit import sweeps
+
+    assert np.allclose(sweeps.moving_average([1, 2, 3, 4], 2), [1.5, 2.5, 3.5])
+    with pytest.raises(ValueError):
+        sweeps.moving_average([1, 2], 3)
+    assert sweeps.first_crossing([0, 10, 20], [4.0, 2.0, 1.0], 3.0) == pytest.approx(5.0)
+    assert sweeps.first_crossing([0, 10], [4.0, 2.0], 4.0) == 0.0
+    assert np.isnan(sweeps.first_crossing([0, 10], [4.0, 2.0], 1.0))
+
+
+def test_seed_curves_stack_runs_of_one_batch_size() -> None:
+    import numpy as np
+
+    from motorkit import sweeps
+
+    runs = [sweeps.SweepRun(replace(TINY, seed=s, batches=4, eval_every=2),
+                            _log([1.0, 1.5, 2.0, 2.5], eval_every=2), Path(".")) for s in (0, 1)]
+    curves = sweeps.seed_curves(runs, start={0: {"test_distance_cm": 9.0}, 1: {"test_distance_cm": 8.0}})
+    assert list(curves.batches) == [0, 2, 4] and list(curves.samples) == [0, 16, 32]
+    assert curves.values.shape == (2, 3) and list(curves.values[:, 0]) == [9.0, 8.0]
+    assert np.allclose(curves.seconds, [[0, 1.0, 2.0], [0, 1.0, 2.0]])  # 0.5 s a batch, compile left out
+    assert np.allclose(curves.at("seconds", 0.5), [7.0, 6.5])
+    with pytest.raises(ValueError):
+        sweeps.seed_curves(runs + [sweeps.SweepRun(replace(TINY, batch_size=16), runs[0].log, Path("."))])
+
+
+def test_decrease_summary_measures_drop_and_rises() -> None:
+    import numpy as np
+
+    from motorkit import sweeps
+
+    falling = sweeps.decrease_summary(np.linspace(10, 2, 50), window=5)
+    assert falling["initial"] == pytest.approx(10 - 2 * 8 / 49 * 1) and falling["ratio"] < 0.25
+    assert falling["largest_rise"] == 0.0 and falling["falling_fraction"] == 1.0
+    bumpy = np.r_[np.linspace(10, 4, 20), np.linspace(4, 6, 10), np.linspace(6, 2, 20)]
+    summary = sweeps.decrease_summary(bumpy, window=1)
+    assert summary["largest_rise"] == pytest.approx(2 / 8)
+    assert summary["half_drop_batch"] == pytest.approx(1 + 19 * 4 / 6)
+
+
+def test_start_transient_measures_the_jump_and_the_recovery() -> None:
+    from motorkit import sweeps
+
+    losses = [3.0, 24.0, 12.0, 6.0, 4.0, 2.5, 2.0, 2.0]
+    tests = {2: 14.0, 4: 6.0, 6: 4.0, 8: 3.0}
+    log = [{"batch": i, "distance_cm": v, "wall_s": float(i), **({"test_distance_cm": tests[i]} if i in tests else {})}
+           for i, v in enumerate(losses, start=1)]
+    out = sweeps.start_transient(log, reference=5.0, window=3)
+    assert out["first"] == 3.0 and out["jump"] == 8.0 and out["test_peak"] == 14.0
+    assert out["recovered_batch"] == pytest.approx(4 + 2 * (1.0 / 2.0))  # between batch 4 (6 cm) and 6 (4 cm)
