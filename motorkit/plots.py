@@ -1219,3 +1219,151 @@ def plot_grouped_bars(ax: Axes, series: dict[str, Sequence[float]], groups: Sequ
 
 
 # (end of the Hidden states section)
+
+
+# ==================================================================================================
+# Loss analysis (chapter 4): adaptation loss curves over seeds and the batch-size study.
+# ==================================================================================================
+
+#: Colours of the two curl fields in the loss-analysis figures (CW warm, CCW cool, as in chapter 1).
+FIELD_COLORS: dict[str, str] = {"cw": "C3", "ccw": "C0"}
+
+
+def batch_size_colors(batch_sizes: Sequence[int]) -> dict[int, tuple]:
+    """One colour per batch size, from light (small) to dark (large) along viridis, evenly in log size."""
+    sizes = sorted(batch_sizes)
+    cmap = mpl.colormaps["viridis"]
+    if len(sizes) == 1:
+        return {sizes[0]: cmap(0.4)}
+    logs = np.log(sizes)
+    return {b: cmap(0.85 - 0.85 * (lb - logs[0]) / (logs[-1] - logs[0])) for b, lb in zip(sizes, logs)}
+
+
+def plain_log_ticks(axis, subs: Sequence[float] = (1.0, 2.0, 5.0)) -> None:
+    """Label a log ``axis`` (``ax.xaxis``/``ax.yaxis``) with plain numbers (2, 5, 10, 1,000) at ``subs`` × 10^k."""
+    from matplotlib import ticker
+
+    axis.set_major_locator(ticker.LogLocator(base=10.0, subs=subs))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    axis.set_minor_locator(ticker.NullLocator())
+
+
+def plot_band(ax: Axes, x: np.ndarray, values: np.ndarray, color, label: str | None = None, alpha: float = 1.0,
+              lw: float = 2.0, band: str = "sd", **kwargs) -> None:
+    """Mean over the rows of ``values`` (seeds, points) as a line, with a band: mean ± sd, or min-max."""
+    values = np.atleast_2d(values)
+    mean = values.mean(axis=0)
+    if band == "sd":
+        sd = values.std(axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
+        lo, hi = mean - sd, mean + sd
+    elif band == "minmax":
+        lo, hi = values.min(axis=0), values.max(axis=0)
+    else:
+        raise ValueError(f"band must be 'sd' or 'minmax', not {band!r}")
+    ax.fill_between(x, lo, hi, color=color, alpha=0.22 * alpha, lw=0)
+    ax.plot(x, mean, color=color, lw=lw, alpha=alpha, label=label, **kwargs)
+
+
+def plot_field_loss_curves(curves: dict[str, np.ndarray], window: int, strength: float,
+                           ylabel: str = "training loss: hand-target distance (cm)",
+                           figsize: tuple[float, float] = (9.5, 4.0)) -> Figure:
+    """One panel per curl field: each seed's per-batch training loss (faint) and its moving average.
+
+    ``curves`` maps a field (``"cw"``, ``"ccw"``) to an array (seeds, batches) of losses per batch.
+    The thick line is the mean over seeds of the ``window``-batch trailing average (drawn at the
+    window's last batch), the band ± 1 sd over seeds; the dashed line is the mean loss of batch 1,
+    before any update (first exposure). Log y axis, shared by the panels.
+    """
+    from motorkit.sweeps import moving_average
+
+    fig, axes = plt.subplots(1, len(curves), figsize=figsize, constrained_layout=True, sharey=True, squeeze=False)
+    for ax, (field, losses) in zip(axes[0], curves.items()):
+        color = FIELD_COLORS.get(field, "k")
+        batches = np.arange(1, losses.shape[1] + 1)
+        for i, seed_loss in enumerate(losses):
+            ax.plot(batches, seed_loss, color=color, lw=0.6, alpha=0.3,
+                    label="each seed, per batch" if i == 0 else None)
+        smooth = np.array([moving_average(s, window) for s in losses])
+        plot_band(ax, batches[window - 1:], smooth, color, label=f"mean of {losses.shape[0]} seeds, "
+                  f"{window}-batch average (± 1 sd)")
+        ax.axhline(losses[:, 0].mean(), color="0.3", lw=1, ls="--", label="batch 1 (first exposure)")
+        ax.set_yscale("log")
+        plain_log_ticks(ax.yaxis, subs=(1.0, 2.0, 3.0, 5.0))
+        ax.legend(loc="upper right")
+        finish(ax, "batches of learning in the field", ylabel if ax is axes[0, 0] else "",
+               f"{field.upper()} field, k = {strength:g} N·s/m")
+    return fig
+
+
+def plot_batch_size_study(curves: dict, level: float | None = None,
+                          ylabel: str = "test-set loss: hand-target distance (cm)",
+                          highlight: int | None = None, figsize: tuple[float, float] = (9.8, 4.0)) -> Figure:
+    """The batch-size study in three panels: test-set loss against batches, samples seen and training time.
+
+    ``curves`` maps batch size -> :class:`motorkit.sweeps.SeedCurves` (point 0 = before training).
+    Lines are means over seeds, bands ± 1 sd; ``level`` (cm) is drawn as a dotted line. Samples and
+    seconds use log axes (point 0 is left off there). ``highlight`` draws that batch size strongly
+    and fades the others.
+    """
+    colors = batch_size_colors(list(curves))
+    fig, axes = plt.subplots(1, 3, figsize=figsize, constrained_layout=True, sharey=True)
+    for b, c in curves.items():
+        alpha = 1.0 if highlight is None or highlight == b else 0.18
+        lw = 2.6 if highlight == b else 1.8
+        label = f"batch {b}"
+        plot_band(axes[0], c.batches, c.values, colors[b], label, alpha=alpha, lw=lw)
+        later = c.batches > 0
+        plot_band(axes[1], c.samples[later], c.values[:, later], colors[b], label, alpha=alpha, lw=lw)
+        plot_band(axes[2], c.seconds[:, later].mean(axis=0), c.values[:, later], colors[b], label, alpha=alpha,
+                  lw=lw)
+    for ax in axes:
+        if level is not None:
+            ax.axhline(level, color="0.35", lw=1, ls=":", label=f"{level:.2f} cm (Figure 4.3)")
+    axes[0].set_yscale("log")
+    plain_log_ticks(axes[0].yaxis, subs=(1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0))
+    for ax in axes[1:]:
+        ax.set_xscale("log")
+        plain_log_ticks(ax.xaxis, subs=(1.0,) if ax is axes[1] else (1.0, 2.0, 5.0))
+    finish(axes[0], "batches (updates)", ylabel, "Per batch")
+    finish(axes[1], "samples seen (batches × batch size)", "", "Per sample")
+    finish(axes[2], "training time (s, one core per run)", "", "Per second of training")
+    axes[0].legend(loc="upper right")
+    return fig
+
+
+def plot_batch_size_costs(batch_sizes: Sequence[int], seconds_per_batch: np.ndarray, costs: dict[str, Sequence[float]],
+                          level: float, figsize: tuple[float, float] = (10.0, 4.0)) -> Figure:
+    """Left: seconds per batch against batch size (dots: seeds) beside proportional growth.
+
+    Right: what reaching the same test-set loss ``level`` costs each batch size, in batches, samples
+    and training seconds, relative to the smallest batch size (``costs`` maps a currency to one value
+    per batch size).
+    """
+    sizes = np.asarray(batch_sizes, dtype=float)
+    spb = np.atleast_2d(np.asarray(seconds_per_batch, dtype=float))  # (batch sizes, seeds)
+    colors = batch_size_colors(batch_sizes)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
+    mean = spb.mean(axis=1)
+    a1.plot(sizes, mean, "-", color="0.3", lw=1.5, zorder=1, label="measured (mean over seeds)")
+    for b, row in zip(batch_sizes, spb):
+        a1.plot(np.full(row.size, b), row, "o", color=colors[b], ms=6, zorder=2)
+    a1.plot(sizes, mean[0] * sizes / sizes[0], ":", color="0.5", label="if time grew in proportion to batch size")
+    a1.set(xscale="log", yscale="log")
+    plain_log_ticks(a1.yaxis)
+    a1.set_xticks(sizes, [f"{b:g}" for b in sizes])
+    a1.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+    a1.legend(loc="upper left")
+    finish(a1, "batch size", "seconds per batch (one core)", "Cost of one batch")
+    markers = {"batches": "o", "samples": "s", "seconds": "^"}
+    for (name, values), color in zip(costs.items(), ("C2", "C1", "C4")):
+        values = np.asarray(values, dtype=float)
+        a2.plot(sizes, values / values[0], "-", marker=markers.get(name, "o"), color=color, lw=2, label=name)
+    a2.axhline(1.0, color="0.5", lw=0.8)
+    a2.set(xscale="log", yscale="log")
+    plain_log_ticks(a2.yaxis)
+    a2.set_xticks(sizes, [f"{b:g}" for b in sizes])
+    a2.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+    a2.legend(loc="upper left")
+    finish(a2, "batch size", f"cost relative to batch {sizes[0]:g}",
+           f"Cost to reach a test loss of {level:.2f} cm")
+    return fig
