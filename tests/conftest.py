@@ -63,3 +63,17 @@ def built_book(executed_chapters: dict[str, publish.ChapterResult]) -> Path:
 def _one_thread() -> None:
     """One torch thread per test process: tiny ops run faster single-threaded on two cores."""
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def chapter_metrics(executed_chapters: dict[str, publish.ChapterResult]):
+    """``chapter_metrics(stem)``: the metrics a chapter wrote, after checking that it executed."""
+    from motorkit.io import read_metrics
+
+    def get(stem: str) -> dict:
+        result = executed_chapters.get(stem)
+        assert result is not None, f"{stem} is not a chapter in _toc.yml"
+        assert result.ok, result.error
+        return read_metrics(stem)
+
+    return get

@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import pytest
 
-from motorkit import publish
-from motorkit.io import read_metrics
 
 pytestmark = pytest.mark.slow
 
 
-def _metrics(executed_chapters: dict[str, publish.ChapterResult], stem: str) -> dict:
-    result = executed_chapters.get(stem)
-    assert result is not None, f"{stem} is not a chapter in _toc.yml"
-    assert result.ok, result.error
-    return read_metrics(stem)
+@pytest.fixture(scope="module")
+def pca(chapter_metrics) -> dict:
+    return chapter_metrics("05_pca")
 
 
 @pytest.fixture(scope="module")
-def pca(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
-    return _metrics(executed_chapters, "05_pca")
-
-
-@pytest.fixture(scope="module")
-def iv(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
-    return _metrics(executed_chapters, "06_interventions")
+def iv(chapter_metrics) -> dict:
+    return chapter_metrics("06_interventions")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,8 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from motorkit import publish
-from motorkit.io import read_metrics
 
 pytestmark = pytest.mark.slow
 
@@ -27,21 +25,14 @@ BELL_R2 = 0.85
 QUARTER = 0.25
 
 
-def _metrics(executed_chapters: dict[str, publish.ChapterResult], stem: str) -> dict:
-    result = executed_chapters.get(stem)
-    assert result is not None, f"{stem} is not a chapter in _toc.yml"
-    assert result.ok, result.error
-    return read_metrics(stem)
+@pytest.fixture(scope="module")
+def nf(chapter_metrics) -> dict:
+    return chapter_metrics("02_null_field")
 
 
 @pytest.fixture(scope="module")
-def nf(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
-    return _metrics(executed_chapters, "02_null_field")
-
-
-@pytest.fixture(scope="module")
-def ad(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
-    return _metrics(executed_chapters, "03_adaptation")
+def ad(chapter_metrics) -> dict:
+    return chapter_metrics("03_adaptation")
 
 
 # --------------------------------------------------------------------------------------------------
