@@ -13,6 +13,7 @@ how a loss falls (:func:`decrease_summary`, :func:`start_transient`, :func:`firs
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -55,7 +56,11 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
     """
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
-    with joblib.parallel_config(backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
+    with warnings.catch_warnings(), joblib.parallel_config(
+            backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
+        # loky replaces a worker whose memory grew by 300 MB (compiled graphs do that) and warns; the
+        # worker's jobs go to its replacement, so the warning would only clutter a chapter's output
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
         jobs = joblib.Parallel(return_as="generator")(joblib.delayed(_run_one)(c) for c in configs)
         return list(tqdm(jobs, total=len(configs), desc="sweep", unit="run", disable=not progress))
 
