@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-import torch
+import numpy as np
 
-from motorkit.fields import ForceField
+from motorkit.fields import FieldBatch, ForceField
 from motorkit.rollouts import Rollout, rollout
 from motorkit.training import TrainConfig, TrainResult, train_cached
 
@@ -78,37 +78,42 @@ def adapt(null: TrainResult, field: str, strength: float = 8.0, batches: int = 2
     )
 
 
-@dataclass(frozen=True)
-class _StackedFields:
-    """Several curl fields in one batch: trial ``i`` gets ``matrices[i]`` (stands in for a ForceField in
-    :func:`motorkit.rollouts.rollout`, which only asks for per-trial matrices and the field's name)."""
-
-    kind: str
-    matrices: torch.Tensor
-    strength: float = float("nan")
-
-    def trial_matrices(self, batch_size: int, generator: torch.Generator | None = None,
-                       catch: bool = False) -> torch.Tensor:
-        if batch_size != len(self.matrices):
-            raise ValueError(f"{len(self.matrices)} field matrices for a batch of {batch_size}")
-        return torch.zeros_like(self.matrices) if catch else self.matrices.clone()
-
-
 def strength_sweep(policy: TrainResult, field: str, strengths: Sequence[float]) -> list[Rollout]:
     """The policy's 8 test reaches in a ``field`` curl field at each of ``strengths`` (N·s/m).
 
-    One batched simulation for all strengths (eager rollouts cost about the same for 8 trials as for
-    80), split back into one :class:`~motorkit.rollouts.Rollout` per strength, in order.
+    One batched simulation for all strengths (:class:`~motorkit.fields.FieldBatch`), split back into
+    one :class:`~motorkit.rollouts.Rollout` per strength, in order.
     """
-    strengths = [float(k) for k in strengths]
     targets = policy.env.test_targets()
-    n = len(targets)
-    matrices = torch.cat([ForceField(field, k).matrix().expand(n, 2, 2) for k in strengths])
-    trials = rollout(policy.simulator, targets.repeat(len(strengths), 1), _StackedFields(field, matrices),
-                     config=policy.config.to_dict())
-    out = []
-    for i, k in enumerate(strengths):
-        part = slice(i * n, (i + 1) * n)
-        arrays = {name: getattr(trials, name)[part] for name in Rollout.ARRAYS}
-        out.append(Rollout(**arrays, dt=trials.dt, config={**trials.config, "strength": k}))
-    return out
+    fields = FieldBatch.strengths(field, strengths, len(targets))
+    trials = rollout(policy.simulator, targets.repeat(len(strengths), 1), fields, config=policy.config.to_dict())
+    parts = trials.split(len(strengths))
+    for part, k in zip(parts, strengths):
+        part.config["strength"] = float(k)
+    return parts
+
+
+def settle_batch(batches: Sequence[int], lateral: Sequence[float], fraction: float = 0.25) -> int | None:
+    """The first batch from which the deviation stays within ``fraction`` of the first exposure's.
+
+    ``batches`` and ``lateral`` are a learning curve (:meth:`Adaptation.learning_curve`), batch 0 the
+    first exposure. ``None`` when the last point is still outside the bound (not settled yet).
+    """
+    bound = fraction * abs(lateral[0])
+    outside = [i for i, value in enumerate(lateral) if abs(value) > bound]
+    last = outside[-1]
+    return None if last == len(lateral) - 1 else int(batches[last + 1])
+
+
+def balance_strength(strengths: Sequence[float], lateral: Sequence[float]) -> float:
+    """The field strength (N·s/m) at which the mean lateral deviation first changes sign.
+
+    Linear interpolation between the two grid points on either side; NaN if it never changes sign.
+    An adapted network crosses zero near the strength it learned: weaker fields are over-compensated.
+    """
+    k, y = np.asarray(strengths, dtype=float), np.asarray(lateral, dtype=float)
+    change = np.flatnonzero(np.sign(y[1:]) != np.sign(y[:-1]))
+    if change.size == 0:
+        return float("nan")
+    i = int(change[0])
+    return float(k[i] - y[i] * (k[i + 1] - k[i]) / (y[i + 1] - y[i]))

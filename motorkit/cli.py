@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from motorkit.effectors import EFFECTORS
+from motorkit.bodies import EFFECTORS
 from motorkit.fields import FIELDS, ForceField
 
 

@@ -1,51 +1,21 @@
-"""Effectors: the two bodies of the book, built from motornet 0.3.0 as they are.
+"""Effectors: chapter 1's probes of the two bodies (anatomy, muscle curves, open-loop simulations).
 
-``pointmass`` is ``ReluPointMass24`` (1 kg, four 500 N ReLU muscles in an X) and ``arm26`` is
-``RigidTendonArm26`` with ``RigidTendonHillMuscle`` (two joints, six lumped muscles).
+The bodies themselves are built by :mod:`motorkit.bodies` (the body factory, re-exported here for
+chapter 1); nothing here changes what a trained model is, so editing it invalidates no cached model.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import motornet as mn
 import numpy as np
 import torch
 
-EFFECTORS: tuple[str, ...] = ("pointmass", "arm26")
+from motorkit.bodies import ARM_START_DEG, EFFECTORS, make_effector  # noqa: F401 (re-exported for chapter 1)
+from motorkit.fields import ForceField
+from motorkit.rollouts import Rollout, stack_steps
 
-#: Start posture of the arm for the centre-out test set (SCIENCE.md): shoulder 60 deg, elbow 90 deg.
-ARM_START_DEG: tuple[float, float] = (60.0, 90.0)
-
-
-def _clip_activation_float_bounds(self: mn.muscle.Muscle, a: torch.Tensor) -> torch.Tensor:
-    """``Muscle.clip_activation`` with Python-float bounds: the same clamp, but one graph under torch.compile."""
-    return torch.clamp(a, self._min_activation_float, 1.0)
-
-
-def make_compilable(effector: mn.effector.Effector) -> mn.effector.Effector:
-    """Patch (on this instance only) the one motornet method that breaks ``torch.compile`` graphs.
-
-    motornet clamps activations with a tensor lower bound (``min_activation``), which dynamo cannot
-    trace into the same graph; a float bound computes the identical result.
-    """
-    muscle = effector.muscle
-    muscle._min_activation_float = float(muscle.min_activation)
-    muscle.clip_activation = types.MethodType(_clip_activation_float_bounds, muscle)
-    return effector
-
-
-def make_effector(name: str, dt: float = 0.01) -> mn.effector.Effector:
-    """Build a fresh effector preset by name (``"pointmass"`` or ``"arm26"``) with time step ``dt`` seconds."""
-    if name == "pointmass":
-        effector = mn.effector.ReluPointMass24(timestep=dt)
-    elif name == "arm26":
-        effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle(), timestep=dt)
-    else:
-        raise ValueError(f"unknown effector {name!r}: choose one of {', '.join(EFFECTORS)}")
-    return make_compilable(effector)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -82,10 +52,6 @@ STATE_UNITS: dict[str, str] = {
     "moment for joint 0": "m",
     "moment for joint 1": "m",
 }
-
-#: A callable endpoint load: receives ``effector.states`` and returns a (batch, 2) force in newtons.
-LoadFn = Callable[[dict[str, torch.Tensor]], torch.Tensor]
-
 
 def effector_name(effector: mn.effector.Effector) -> str:
     """The preset name (``"pointmass"`` or ``"arm26"``) of an effector built by :func:`make_effector`."""
@@ -362,96 +328,50 @@ def endpoint_load_torques(
     return jt_f, tau
 
 
-@dataclasses.dataclass
-class Rollout:
-    """Numpy record of an open-loop simulation: time (T+1,) s and states (T+1, batch, ...) per step.
-
-    ``joint``: motornet joint state (position, velocity); ``hand``: fingertip (x, y) m; ``hand_vel``:
-    hand velocity m/s; ``muscle``: motornet muscle state (state_dim, n_muscles); ``load``: the endpoint
-    force applied during each step, (T, batch, 2) N.
-    """
-
-    t: np.ndarray
-    joint: np.ndarray
-    hand: np.ndarray
-    hand_vel: np.ndarray
-    muscle: np.ndarray
-    load: np.ndarray
-
-    @property
-    def displacement(self) -> np.ndarray:
-        """Final minus initial hand position, (batch, 2) m."""
-        return self.hand[-1] - self.hand[0]
-
-
-def curl_load(k: float, direction: str = "cw") -> LoadFn:
-    """A curl field as an endpoint load for :func:`simulate_constant`: CW F = k [v_y, -v_x], CCW its negative.
-
-    The field itself is :class:`motorkit.fields.ForceField` (the book's one definition); this wraps it
-    as a callable of ``effector.states`` that reads the hand velocity. ``k`` is in N·s/m.
-    """
-    # imported here, so that effectors stays importable on its own
-    from motorkit.fields import ForceField, endpoint_force
-
-    matrix = ForceField(kind=direction.lower(), strength=k).matrix()
-
-    def load(states: dict[str, torch.Tensor]) -> torch.Tensor:
-        velocity = states["cartesian"][:, 2:4]
-        return endpoint_force(matrix.expand(velocity.shape[0], 2, 2), velocity)
-
-    return load
-
-
 def simulate_constant(
     effector: mn.effector.Effector,
     excitation: np.ndarray | Sequence[float] | torch.Tensor,
     duration: float,
     position: torch.Tensor | None = None,
     velocity: torch.Tensor | None = None,
-    endpoint_load: np.ndarray | Sequence[float] | torch.Tensor | LoadFn | None = None,
+    endpoint_load: np.ndarray | Sequence[float] | torch.Tensor | ForceField | None = None,
 ) -> Rollout:
     """Step ``effector`` open-loop with a constant excitation (batch, n_muscles) for ``duration`` seconds.
 
     Resets at ``position`` (default :func:`start_position`, tiled over the batch), then calls motornet's
     ``effector.step(excitation, endpoint_load=...)`` round(duration / dt) times. ``endpoint_load`` is a
-    constant force (2,) or (batch, 2) in N, or a callable of ``effector.states`` (e.g. :func:`curl_load`).
-    The excitation is the command; activation follows motornet's first-order activation dynamics.
-    Deterministic: no noise is involved.
+    constant force (2,) or (batch, 2) in N, or a :class:`~motorkit.fields.ForceField` that reads the
+    hand velocity at every step. The excitation is the command; activation follows motornet's
+    first-order activation dynamics. Deterministic: no noise is involved. Returns the book's
+    batch-first :class:`~motorkit.rollouts.Rollout` (no network: ``hidden`` has zero width, no target).
     """
     u = torch.as_tensor(np.asarray(excitation, dtype=np.float32)).reshape(-1, effector.n_muscles)
     reset_at(effector, position, batch_size=u.shape[0], velocity=velocity)
     batch = effector.states["joint"].shape[0]
     u = u.expand(batch, -1).contiguous()
     n_steps = round(duration / effector.dt)
-    if endpoint_load is None or callable(endpoint_load):
-        load_fn = endpoint_load
-        const = torch.zeros((batch, effector.space_dim))
-    else:
-        load_fn = None
+    field = endpoint_load if isinstance(endpoint_load, ForceField) else None
+    const = torch.zeros((batch, effector.space_dim))
+    if endpoint_load is not None and field is None:
         const = torch.as_tensor(np.asarray(endpoint_load, dtype=np.float32)).reshape(-1, effector.space_dim)
         const = const.expand(batch, -1).contiguous()
-    rec: dict[str, list[np.ndarray]] = {"joint": [], "cart": [], "muscle": [], "load": []}
-
-    def record() -> None:
-        rec["joint"].append(effector.states["joint"].cpu().numpy().copy())
-        rec["cart"].append(effector.states["cartesian"].cpu().numpy().copy())
-        rec["muscle"].append(effector.states["muscle"].cpu().numpy().copy())
-
+    states = [{k: effector.states[k].clone() for k in ("joint", "cartesian", "muscle")}]
+    loads = []
     with torch.no_grad():
-        record()
         for _ in range(n_steps):
-            load = load_fn(effector.states) if load_fn is not None else const
-            rec["load"].append(load.cpu().numpy().copy())
+            load = field.force(effector.states["cartesian"][:, 2:4]) if field is not None else const
+            loads.append(load)
             effector.step(u, endpoint_load=load)
-            record()
-    cart = np.stack(rec["cart"])
+            states.append({k: effector.states[k].clone() for k in ("joint", "cartesian", "muscle")})
+    cart, muscle = (stack_steps([s[k] for s in states]) for k in ("cartesian", "muscle"))
     return Rollout(
-        t=np.arange(n_steps + 1) * effector.dt,
-        joint=np.stack(rec["joint"]),
-        hand=cart[..., :2],
-        hand_vel=cart[..., 2:4],
-        muscle=np.stack(rec["muscle"]),
-        load=np.stack(rec["load"]) if rec["load"] else np.zeros((0, batch, effector.space_dim)),
+        fingertip=cart[..., :2], velocity=cart[..., 2:4], joint=stack_steps([s["joint"] for s in states]),
+        action=np.repeat(u.numpy()[:, None], n_steps, axis=1),
+        endpoint_load=stack_steps(loads) if loads else np.zeros((batch, 0, effector.space_dim), np.float32),
+        hidden=np.zeros((batch, n_steps + 1, 0), np.float32), target=np.full((batch, 2), np.nan, np.float32),
+        activation=muscle[:, :, 0], muscle=muscle, dt=effector.dt,
+        config={"effector": effector_name(effector), "open_loop": True,
+                **(field.describe() if field is not None else {})},
     )
 
 
@@ -465,6 +385,6 @@ def first_limit_time(effector: mn.effector.Effector, rollout: Rollout, tol: floa
     pos = rollout.joint[..., : effector.dof]
     lo = effector.pos_lower_bound.cpu().numpy()
     hi = effector.pos_upper_bound.cpu().numpy()
-    hit = ((pos <= lo + tol) | (pos >= hi - tol)).any(axis=-1)  # (T+1, batch)
-    first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
-    return np.where(first >= 0, rollout.t[np.maximum(first, 0)], np.nan)
+    hit = ((pos <= lo + tol) | (pos >= hi - tol)).any(axis=-1)  # (batch, T+1)
+    first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+    return np.where(first >= 0, rollout.time[np.maximum(first, 0)], np.nan)

@@ -18,7 +18,8 @@ from sklearn.decomposition import PCA
 from motorkit.fields import ForceField
 from motorkit.metrics import endpoint_error
 from motorkit.policy import GRUPolicy, Perturb, Replace
-from motorkit.rollouts import Rollout, Simulator, rollout
+from motorkit.closed_loop import Simulator
+from motorkit.rollouts import Rollout, rollout
 
 
 def pc_directions(pca: PCA, k: int = 3) -> torch.Tensor:
@@ -68,13 +69,6 @@ def top_variance_units(hidden: np.ndarray, n: int) -> list[int]:
     """The ``n`` units whose activity varies most over trials and steps (hidden (..., H)), largest first."""
     variance = hidden.reshape(-1, hidden.shape[-1]).var(axis=0)
     return [int(u) for u in np.argsort(variance)[::-1][:n]]
-
-
-def take(record: Rollout, index: np.ndarray | Sequence[int]) -> Rollout:
-    """The trials ``index`` of a rollout, as a rollout of their own."""
-    index = np.asarray(index)
-    arrays = {name: getattr(record, name)[index] for name in Rollout.ARRAYS}
-    return Rollout(**arrays, dt=record.dt, config=dict(record.config))
 
 
 def behaviour(perturbed: Rollout, base: Rollout) -> dict[str, float]:
@@ -137,8 +131,8 @@ def pulse_sweep(
     batch_targets = targets.repeat(n_dir * n_size, 1)
     record = rollout(sim, batch_targets, field, interventions=[Perturb([step], delta)], seed=seed)
     shape = (n_dir, n_size, n_tgt)
-    rollouts = {(d, s): take(record, np.arange(n_tgt) + n_tgt * (d * n_size + s))
-                for d in range(n_dir) for s in range(n_size)}
+    parts = record.split(n_dir * n_size)
+    rollouts = {(d, s): parts[d * n_size + s] for d in range(n_dir) for s in range(n_size)}
     dev = np.stack([hand_deviation(rollouts[d, s], base) for d in range(n_dir) for s in range(n_size)])
     rec = np.stack([recovery_time(rollouts[d, s], base, step, tolerance) for d in range(n_dir) for s in range(n_size)])
     err = endpoint_error(record.fingertip, record.target, record.dt)

@@ -1,4 +1,4 @@
-"""Metrics of reaching, as SCIENCE.md defines them. Inputs are numpy arrays in SI units.
+"""Metrics of reaching, as book/conventions.md defines them. Inputs are numpy arrays in SI units.
 
 * endpoint error: mean hand-target distance over the last 100 ms of the episode;
 * signed lateral deviation: the largest perpendicular distance of the path from the straight

@@ -131,7 +131,8 @@ def first_crossing(x: Sequence[float], y: Sequence[float], level: float) -> floa
 
 def start_metrics(config: TrainConfig) -> dict[str, float]:
     """Test-set metrics of a run's policy before its first batch (its initialisation, or its ``init``)."""
-    from motorkit.rollouts import Simulator, rollout
+    from motorkit.closed_loop import Simulator
+    from motorkit.rollouts import rollout
     from motorkit.training import build, load_policy
 
     env, policy = build(config)
@@ -171,6 +172,11 @@ class SeedCurves:
     def sd(self) -> np.ndarray:
         return self.values.std(axis=0, ddof=1) if len(self.seeds) > 1 else np.zeros(self.batches.size)
 
+    def final(self, last_batches: int) -> np.ndarray:
+        """Each seed's mean value over the evaluations of its last ``last_batches`` batches (seeds,)."""
+        late = self.batches > self.batches[-1] - last_batches
+        return self.values[:, late].mean(axis=1)
+
     def at(self, axis: str, x: float) -> np.ndarray:
         """Each seed's value at ``x`` on ``axis`` (``"batches"``, ``"samples"`` or ``"seconds"``), linear between points."""
         grid = {"batches": np.broadcast_to(self.batches, self.values.shape),
@@ -201,6 +207,32 @@ def seed_curves(runs: Sequence[SweepRun], key: str = "test_distance_cm",
                       seconds=seconds,
                       seconds_per_batch=np.array([seconds_per_batch(r.log, r.config.checkpoint_every) for r in runs]),
                       run_wall_s=np.array([r.log[-1]["wall_s"] for r in runs]))
+
+
+def costs_to_level(curves: dict[int, SeedCurves], level: float) -> dict[str, list[float]]:
+    """What each batch size spends until the mean over seeds first falls to ``level``.
+
+    ``curves`` maps batch size -> its :class:`SeedCurves`. Returns lists in the order of ``curves``:
+    ``batches`` (updates), ``samples`` (reaches simulated: batches x batch size) and ``seconds``
+    (training time, on the seeds' mean time axis); NaN where the level is never reached.
+    """
+    cost: dict[str, list[float]] = {"batches": [], "samples": [], "seconds": []}
+    for size, c in curves.items():
+        n = first_crossing(c.batches, c.mean, level)
+        cost["batches"].append(n)
+        cost["samples"].append(n * size)
+        cost["seconds"].append(first_crossing(c.seconds.mean(axis=0), c.mean, level))
+    return cost
+
+
+def at_equal_time(curves: dict[int, SeedCurves]) -> tuple[float, np.ndarray]:
+    """Compare batch sizes at equal training time: as long as the quickest one trained.
+
+    Returns that time (s, the smallest mean training time of any batch size) and each batch size's
+    mean value over seeds after training that long, in the order of ``curves``.
+    """
+    t_equal = float(min(c.seconds[:, -1].mean() for c in curves.values()))
+    return t_equal, np.array([c.at("seconds", t_equal).mean() for c in curves.values()])
 
 
 def decrease_summary(losses: Sequence[float], window: int) -> dict[str, float]:

@@ -4,7 +4,7 @@ The training distribution is centre-out reaching from the task's start posture t
 direction, at distances spread uniformly over the disc of radius ``reach`` (density grows with the
 radius, so most reaches are long but short ones teach holding still). Training on the start posture
 of the test set is what trains fastest for the book's 8-target test: the network never has to learn
-postures it is never tested on. The test set (SCIENCE.md) is 8 targets 45 deg apart,
+postures it is never tested on. The test set (book/conventions.md) is 8 targets 45 deg apart,
 counter-clockwise from +x, at distance ``reach``.
 """
 
@@ -18,9 +18,9 @@ import motornet as mn
 import numpy as np
 import torch
 
-from motorkit.effectors import ARM_START_DEG, EFFECTORS, make_effector
+from motorkit.bodies import ARM_START_DEG, EFFECTORS, make_effector
 
-#: Reach distance (m) of the test set per effector. Arm: 10 cm (SCIENCE.md). Point mass: 40 cm,
+#: Reach distance (m) of the test set per effector. Arm: 10 cm (book/conventions.md). Point mass: 40 cm,
 #: a fifth of its 2 m wide workspace, so reaches stay far from the walls at +-1 m.
 DEFAULT_REACH: dict[str, float] = {"arm26": 0.10, "pointmass": 0.40}
 

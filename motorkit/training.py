@@ -1,8 +1,9 @@
 """Training: backpropagation through the effector on the poster's Euclidean distance loss.
 
-The loss is the hand-target distance averaged over every step and trial (metres), plus optional
-penalties on muscle commands (``activity_weight``) and hidden activity (``hidden_weight``).
-Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
+The loss (:mod:`motorkit.loss`) is the hand-target distance averaged over every step and trial
+(metres), plus weighted penalties on muscle commands (``activity_weight``) and hidden activity
+(``hidden_weight``); every term is logged per batch. One gradient step is :func:`train_step`, short
+enough to read; :func:`train` draws batches, calls it, evaluates, logs and checkpoints. Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
 resumed from its checkpoint ends exactly where an uninterrupted run ends.
 
 A checkpoint folder holds ``checkpoint.pt`` (weights, optimiser, random state, configuration and log
@@ -18,16 +19,18 @@ import math
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
 
 import motorkit
+from motorkit.closed_loop import Simulator
 from motorkit.fields import ForceField
 from motorkit.io import atomic_write, build_dir, write_json
+from motorkit.loss import Batch, EpisodeLoss, LossWeights
 from motorkit.policy import GRUPolicy
-from motorkit.rollouts import Noise, Rollout, Simulator, State, StepOutput, announce_eager_fallback, rollout
+from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
 
 CHECKPOINT_FORMAT = "motorkit-checkpoint/1"
@@ -87,6 +90,10 @@ class TrainConfig(TaskConfig):
     def force_field(self) -> ForceField:
         return ForceField(self.field, self.strength, self.catch_fraction)
 
+    def loss_weights(self) -> LossWeights:
+        """The weights of the loss terms (:mod:`motorkit.loss`)."""
+        return LossWeights(distance=1.0, effort=self.activity_weight, hidden=self.hidden_weight)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
@@ -128,44 +135,27 @@ def build(config: TrainConfig) -> tuple[CentreOutReach, GRUPolicy]:
     return env, policy
 
 
-class _EpisodeLoss:
-    """The differentiable episode: ``unroll`` steps per (compiled) call, loss terms summed in-graph."""
+def draw_batch(env: CentreOutReach, sim: Simulator, field: ForceField, batch_size: int,
+               generator: torch.Generator) -> Batch:
+    """A batch of random training trials: targets, per-trial fields (catch trials drawn) and noise."""
+    targets = env.sample_targets(batch_size, generator).to(sim.device)
+    matrices = field.trial_matrices(batch_size, generator).to(sim.device)
+    noise = sim.draw_noise(env.config.n_steps, batch_size, generator)
+    return Batch(targets, matrices, noise)
 
-    def __init__(self, sim: Simulator, unroll: int, compile: bool):
-        self.sim, self.unroll = sim, unroll
-        self.fn: Callable[..., tuple[State, torch.Tensor, StepOutput]] = self.chunk
-        if compile:
-            self.fn = torch.compile(self.chunk, dynamic=False)
-        self.compiled = compile
 
-    def chunk(
-        self, state: State, target: torch.Tensor, matrices: torch.Tensor, noise: Noise
-    ) -> tuple[State, torch.Tensor, StepOutput]:
-        """``unroll`` steps; returns the new state, the summed loss terms and the steps' outputs (time first)."""
-        terms, outs = [], []
-        for k in range(self.unroll):
-            state, out = self.sim.step(state, target, matrices, Noise(*(n[k] for n in noise)))
-            distance = torch.linalg.vector_norm(out.cartesian[:, :2] - target, dim=-1).mean()
-            terms.append(torch.stack([distance, out.command.square().mean(), state.hidden.square().mean()]))
-            outs.append(out)
-        return state, torch.stack(terms).sum(0), StepOutput(*(torch.stack(x) for x in zip(*outs)))
-
-    def __call__(self, target: torch.Tensor, matrices: torch.Tensor, noise: Noise) -> torch.Tensor:
-        """Sum over the episode of (distance, command^2, hidden^2) means."""
-        state = self.sim.start(target)
-        total = torch.zeros(3, device=target.device)
-        for t0 in range(0, noise.action.shape[0], self.unroll):
-            chunk_noise = Noise(*(n[t0:t0 + self.unroll] for n in noise))
-            try:
-                state, terms, _ = self.fn(state, target, matrices, chunk_noise)
-            except Exception as exc:  # compiler missing or failing: announce once, go eager
-                if not self.compiled:
-                    raise
-                announce_eager_fallback(exc)
-                self.fn, self.compiled = self.chunk, False
-                state, terms, _ = self.fn(state, target, matrices, chunk_noise)
-            total = total + terms
-        return total
+def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer, batch: Batch, weights: LossWeights,
+               grad_clip: float) -> dict[str, float]:
+    """One gradient step: run the episode, weigh the loss terms, backpropagate through the body, update."""
+    terms = episode(batch)  # each term: a mean over trials and steps
+    loss = weights.total(terms)
+    if not torch.isfinite(loss):
+        raise TrainingDiverged(f"loss became {loss.item()}")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()  # through the network, the muscles and the skeleton, back to the first step
+    torch.nn.utils.clip_grad_norm_(episode.sim.policy.parameters(), grad_clip)
+    optimizer.step()
+    return {"loss": loss.item(), **{f"loss_{name}": value.item() for name, value in terms.items()}}
 
 
 def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimizer, generator: torch.Generator,
@@ -254,8 +244,8 @@ def train(
         generator.set_state(resumed["generator"])
         log, first = list(resumed["log"]), int(resumed["batch"])
     sim = Simulator(env, policy)
-    episode = _EpisodeLoss(sim, config.unroll, config.compile)
-    field, task = config.force_field(), env.config
+    episode = EpisodeLoss(sim, config.unroll, config.compile)
+    field, weights = config.force_field(), config.loss_weights()
     elapsed0 = log[-1]["wall_s"] if log else 0.0
     t_start = time.perf_counter()
     last_saved = first
@@ -266,20 +256,14 @@ def train(
             lr = config.learning_rate(batch)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            targets = env.sample_targets(config.batch_size, generator).to(config.device)
-            matrices = field.trial_matrices(config.batch_size, generator).to(config.device)
-            noise = sim.draw_noise(task.n_steps, config.batch_size, generator)
-            terms = episode(targets, matrices, noise) / task.n_steps
-            loss = terms[0] + config.activity_weight * terms[1] + config.hidden_weight * terms[2]
-            if not torch.isfinite(loss):
+            trials = draw_batch(env, sim, field, config.batch_size, generator)
+            try:
+                step = train_step(episode, optimizer, trials, weights, config.grad_clip)
+            except TrainingDiverged as exc:
                 where = (f"the last good checkpoint is {out} (batch {last_saved})" if out is not None and last_saved
                          else "no checkpoint was written")
-                raise TrainingDiverged(f"loss became {loss.item()} at batch {batch + 1}; training stopped and {where}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), config.grad_clip)
-            optimizer.step()
-            row = {"batch": batch + 1, "loss": loss.item(), "distance_cm": 100 * terms[0].item(), "lr": lr,
+                raise TrainingDiverged(f"{exc} at batch {batch + 1}; training stopped and {where}") from None
+            row = {"batch": batch + 1, **step, "distance_cm": 100 * step["loss_distance"], "lr": lr,
                    "wall_s": elapsed0 + time.perf_counter() - t_start}
             log.append(row)
             done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
@@ -307,7 +291,7 @@ def train(
 
 
 #: Source files whose code decides what a trained model is; their hash is part of the cache key.
-_MODEL_SOURCES = ("effectors.py", "tasks.py", "fields.py", "policy.py", "rollouts.py", "training.py")
+_MODEL_SOURCES = ("bodies.py", "tasks.py", "fields.py", "policy.py", "closed_loop.py", "loss.py", "training.py")
 
 
 def model_code_hash() -> str:

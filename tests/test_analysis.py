@@ -55,7 +55,7 @@ def _record(fingertip: np.ndarray) -> Rollout:
     b, t = fingertip.shape[:2]
     z = np.zeros
     return Rollout(fingertip, z((b, t, 2)), z((b, t, 4)), z((b, t - 1, 6)), z((b, t - 1, 2)), z((b, t, 4)),
-                   z((b, 2)), z((b, t, 6)), dt=0.01)
+                   z((b, 2)), z((b, t, 6)), z((b, t, 4, 6)), dt=0.01)
 
 
 def test_hand_deviation_and_recovery() -> None:
@@ -213,7 +213,7 @@ def test_swap_readout_bases_and_helpers() -> None:
     hidden[..., 0] = 0.1 * np.arange(5)
     assert interventions.top_variance_units(hidden, 2) == [2, 0]
     record = _record(np.arange(3 * 101 * 2, dtype=float).reshape(3, 101, 2))
-    part = interventions.take(record, [2, 0])
+    part = record.take([2, 0])
     np.testing.assert_array_equal(part.fingertip, record.fingertip[[2, 0]])
     b = interventions.behaviour(record, record)
     assert b["hand_deviation_cm"] == 0.0

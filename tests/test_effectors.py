@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from motorkit import effectors as fx
+from motorkit.fields import ForceField
+from motorkit.rollouts import Rollout
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +100,7 @@ def test_moment_arm_signs_follow_motornet_convention(arm):
 def test_pectoralis_flexes_the_shoulder_in_simulation(arm):
     """The sign convention checked through the physics: pectoralis alone increases the shoulder angle."""
     r = fx.simulate_constant(arm, fx.single_muscle_excitations(arm, 0.05), 0.05)
-    d_shoulder = r.joint[-1, :, 0] - r.joint[0, :, 0]
+    d_shoulder = r.joint[:, -1, 0] - r.joint[:, 0, 0]
     assert d_shoulder[index(arm, "pectoralis")] > 0
     assert d_shoulder[index(arm, "deltoid")] < 0
 
@@ -151,15 +153,18 @@ def test_rightward_endpoint_load_pushes_the_hand_right(arm, pointmass):
     r = fx.simulate_constant(arm, np.zeros(6), 0.2, endpoint_load=[5.0, 0.0])
     free = fx.simulate_constant(arm, np.zeros(6), 0.2)
     assert r.displacement[0, 0] - free.displacement[0, 0] > 0.02
-    assert r.load.shape == (20, 1, 2) and (r.load[..., 0] == 5.0).all()
+    assert r.endpoint_load.shape == (1, 20, 2) and (r.endpoint_load[..., 0] == 5.0).all()
     pm = fx.simulate_constant(pointmass, np.zeros(4), 0.2, endpoint_load=[1.0, 0.0])
     assert pm.displacement[0, 0] > 0 and pm.displacement[0, 1] == pytest.approx(0.0)
 
 
-def test_curl_load_direction():
-    states = {"cartesian": torch.tensor([[0.0, 0.0, 1.0, 0.0]])}
-    np.testing.assert_allclose(fx.curl_load(8.0, "cw")(states).numpy(), [[0.0, -8.0]])  # rightward -> pushed -y
-    np.testing.assert_allclose(fx.curl_load(8.0, "ccw")(states).numpy(), [[0.0, 8.0]])
+def test_open_loop_curl_load_is_the_field_force_of_the_recorded_velocity(arm):
+    u = np.zeros(6)
+    u[index(arm, "pectoralis")] = 0.05
+    r = fx.simulate_constant(arm, u, 0.2, endpoint_load=ForceField("cw", 8.0))
+    expected = ForceField("cw", 8.0).force(r.velocity[0, :-1]).numpy()  # the velocity at the start of each step
+    np.testing.assert_allclose(r.endpoint_load[0], expected, atol=1e-6)
+    assert np.abs(r.endpoint_load).max() > 0.01
 
 
 def test_curl_fields_bend_the_path_to_opposite_sides(arm):
@@ -168,10 +173,10 @@ def test_curl_fields_bend_the_path_to_opposite_sides(arm):
     null = fx.simulate_constant(arm, u, 0.3)
     d = null.displacement[0] / np.linalg.norm(null.displacement[0])
     left = np.array([-d[1], d[0]])
-    cw = fx.simulate_constant(arm, u, 0.3, endpoint_load=fx.curl_load(8.0, "cw"))
-    ccw = fx.simulate_constant(arm, u, 0.3, endpoint_load=fx.curl_load(8.0, "ccw"))
-    assert (cw.hand[-1, 0] - null.hand[-1, 0]) @ left < -0.01  # CW: to the right of the movement
-    assert (ccw.hand[-1, 0] - null.hand[-1, 0]) @ left > 0.01
+    cw = fx.simulate_constant(arm, u, 0.3, endpoint_load=ForceField("cw", 8.0))
+    ccw = fx.simulate_constant(arm, u, 0.3, endpoint_load=ForceField("ccw", 8.0))
+    assert (cw.fingertip[0, -1] - null.fingertip[0, -1]) @ left < -0.01  # CW: to the right of the movement
+    assert (ccw.fingertip[0, -1] - null.fingertip[0, -1]) @ left > 0.01
 
 
 def test_jacobian_transpose_matches_motornet(arm):
@@ -190,12 +195,15 @@ def test_simulate_is_deterministic_and_shaped(arm):
     u = fx.single_muscle_excitations(arm, 0.02)
     a = fx.simulate_constant(arm, u, 0.1)
     b = fx.simulate_constant(arm, u, 0.1)
-    for field in ("t", "joint", "hand", "hand_vel", "muscle", "load"):
+    for field in Rollout.ARRAYS:
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
-    assert a.t.shape == (11,) and a.hand.shape == (11, 6, 2) and a.muscle.shape == (11, 6, 7, 6)
+    # the book's one record, batch first; no network (hidden of width 0), no target
+    assert a.time.shape == (11,) and a.fingertip.shape == (6, 11, 2) and a.muscle.shape == (6, 11, 7, 6)
+    assert a.action.shape == (6, 10, 6) and a.hidden.shape == (6, 11, 0) and np.isnan(a.target).all()
+    np.testing.assert_array_equal(a.activation, a.muscle[:, :, 0])
     # a single excitation row is tiled over a batch of start positions
     r = fx.simulate_constant(arm, np.zeros(6), 0.05, position=fx.joint_state_from_deg([[60, 90], [30, 30]]))
-    assert r.hand.shape == (6, 2, 2)
+    assert r.fingertip.shape == (2, 6, 2)
 
 
 def test_first_limit_time(arm):

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from motorkit.effectors import make_effector
-from motorkit.fields import ForceField, endpoint_force
+from motorkit.fields import FieldBatch, ForceField, endpoint_force
 
 
 def test_curl_field_signs() -> None:
@@ -44,3 +44,22 @@ def test_catch_trials() -> None:
 def test_bad_fields_are_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         ForceField(**kwargs)
+
+
+def test_force_is_the_per_trial_force_of_the_same_velocities() -> None:
+    velocity = torch.tensor([[1.0, 0.0], [0.3, -0.2], [0.0, 0.5]])
+    field = ForceField("ccw", 12.0)
+    torch.testing.assert_close(field.force(velocity), endpoint_force(field.trial_matrices(3), velocity))
+    torch.testing.assert_close(field.force(velocity.numpy()), field.force(velocity))  # numpy in, same force
+    assert field.describe() == {"field": "ccw", "strength": 12.0}
+
+
+def test_field_batch_puts_each_strength_on_its_own_trials() -> None:
+    batch = FieldBatch.strengths("cw", [0.0, 4.0, 8.0], trials_each=2)
+    mats = batch.trial_matrices(6)
+    for i, k in enumerate([0.0, 0.0, 4.0, 4.0, 8.0, 8.0]):
+        torch.testing.assert_close(mats[i], ForceField("cw", k).matrix())
+    assert torch.all(batch.trial_matrices(6, catch=True) == 0)
+    assert batch.describe() == {"field": "cw", "strength": [0.0, 0.0, 4.0, 4.0, 8.0, 8.0]}
+    with pytest.raises(ValueError, match="6 field matrices for a batch of 5"):
+        batch.trial_matrices(5)

@@ -35,7 +35,7 @@ def _rollout(offset: float = 0.0) -> Rollout:
     path = s * target[:, None] + offset * np.sin(np.pi * s)
     z = np.zeros
     return Rollout(path, np.gradient(path, axis=1) / 0.01, z((b, t, 4)), z((b, t - 1, 6)), z((b, t - 1, 2)),
-                   z((b, t, 16)), target, z((b, t, 6)), dt=0.01)
+                   z((b, t, 16)), target, z((b, t, 6)), z((b, t, 4, 6)), dt=0.01)
 
 
 def test_trajectory_plots_label_their_axes() -> None:

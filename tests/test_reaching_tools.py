@@ -19,7 +19,7 @@ import torch
 from motorkit import adaptation, plots, recipes, training
 from motorkit import metrics as mm
 from motorkit import widgets as mkw
-from motorkit.fields import ForceField
+from motorkit.fields import FieldBatch, ForceField
 from motorkit.rollouts import Rollout
 
 TINY = training.TrainConfig(effector="pointmass", batch_size=8, batches=2, duration=0.2, eval_every=2,
@@ -83,7 +83,7 @@ def test_strength_sweep_matches_one_rollout_per_strength():
         np.testing.assert_allclose(trials.endpoint_load, single.endpoint_load, atol=1e-4)
         assert trials.config["strength"] == k
     with pytest.raises(ValueError):
-        adaptation._StackedFields("cw", torch.zeros(3, 2, 2)).trial_matrices(4)
+        FieldBatch.strengths("cw", [0.0, 8.0, 16.0], 1).trial_matrices(4)
 
 
 def test_cached_recipes_load_without_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -162,8 +162,7 @@ def test_reaching_figures_render(reaches: dict):
     pm_trials, pm = reaches["pointmass"]
     plots.plot_reach_detail(pm_trials, pm, 0)
     with pytest.raises(ValueError):
-        plots.plot_activations_by_target(Rollout(**{n: getattr(trials, n)[:4] for n in Rollout.ARRAYS},
-                                                 dt=trials.dt), arm)
+        plots.plot_activations_by_target(trials.take(range(4)), arm)
 
 
 def test_training_and_adaptation_figures_render(reaches: dict):
@@ -199,3 +198,17 @@ def test_curl_force_arrows_point_right_of_the_movement_in_cw():
     forces = arrows[1::2]  # velocity, force, velocity, force, ...
     start, end = np.array(forces[0].xyann), np.array(forces[0].xy)  # rightward movement (0 deg)
     assert end[1] < start[1] and end[0] == pytest.approx(start[0])  # pushed towards -y
+
+
+def test_settle_batch_is_where_the_curve_stays_within_the_bound():
+    batches = [0, 2, 4, 6, 8]
+    assert adaptation.settle_batch(batches, [-4.0, 2.0, -0.5, -1.5, -0.5]) == 8
+    assert adaptation.settle_batch(batches, [-4.0, -0.9, -0.5, 0.2, 0.1]) == 2
+    assert adaptation.settle_batch(batches, [-4.0, -0.5, -0.5, -0.5, -2.0]) is None  # not settled yet
+    assert adaptation.settle_batch(batches, [-4.0, -1.9, -1.5, -1.2, -1.1], fraction=0.5) == 2
+
+
+def test_balance_strength_interpolates_on_the_grid():
+    assert adaptation.balance_strength([0, 4, 8, 12], [3.0, 1.0, -1.0, -3.0]) == pytest.approx(6.0)
+    assert adaptation.balance_strength([0, 2, 4], [-1.0, -0.5, 1.5]) == pytest.approx(2.5)  # grid step read, not typed
+    assert np.isnan(adaptation.balance_strength([0, 4], [1.0, 2.0]))

@@ -9,9 +9,11 @@ import torch
 
 from motorkit.fields import ForceField
 from motorkit.policy import Clamp, ClampSubspace, Perturb
-from motorkit.rollouts import Noise, Rollout, Simulator, rollout
+from motorkit.closed_loop import Noise, Simulator
+from motorkit.loss import EpisodeLoss
+from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
-from motorkit.training import TrainConfig, _EpisodeLoss, build
+from motorkit.training import TrainConfig, build
 
 
 def _stock_env(task: TaskConfig) -> CentreOutReach:
@@ -28,7 +30,7 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     config = TrainConfig(effector=effector, field="cw", batch_size=64, duration=0.5)
     env, policy = build(config)
     sim = Simulator(env, policy)
-    episode = _EpisodeLoss(sim, unroll=config.unroll, compile=True)
+    episode = EpisodeLoss(sim, unroll=config.unroll, compile=True)
     generator = torch.Generator().manual_seed(3)
     targets = env.sample_targets(config.batch_size, generator)
     matrices = config.force_field().trial_matrices(config.batch_size, generator)
@@ -112,3 +114,20 @@ def test_rollout_is_deterministic_with_noise() -> None:
     c = rollout(sim, env.test_targets(), seed=2)
     np.testing.assert_array_equal(a.fingertip, b.fingertip)
     assert not np.array_equal(a.fingertip, c.fingertip)
+
+
+def test_take_and_split_slice_every_array_of_the_record() -> None:
+    env, sim = _trained_like()
+    targets = env.test_targets()
+    record = rollout(sim, torch.cat([targets, targets]), ForceField("cw", 8.0))
+    first, second = record.split(2)
+    for name in Rollout.ARRAYS:
+        np.testing.assert_array_equal(getattr(first, name), getattr(record, name)[:8])
+        np.testing.assert_array_equal(getattr(second, name), getattr(record, name)[8:])
+    np.testing.assert_array_equal(record.take([1, 9]).fingertip, record.fingertip[[1, 9]])
+    np.testing.assert_array_equal(record.activation, record.muscle[:, :, 0])
+    assert len(first) == 8 and record.time[-1] == pytest.approx(env.config.n_steps * env.config.dt)
+    first.config["strength"] = 1.0
+    assert record.config["strength"] == 8.0  # a slice owns its configuration
+    with pytest.raises(ValueError, match="cannot split 16 trials into 3"):
+        record.split(3)

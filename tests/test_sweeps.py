@@ -145,3 +145,24 @@ def test_start_transient_measures_the_jump_and_the_recovery() -> None:
     out = sweeps.start_transient(log, reference=5.0, window=3)
     assert out["first"] == 3.0 and out["jump"] == 8.0 and out["test_peak"] == 14.0
     assert out["recovered_batch"] == pytest.approx(4 + 2 * (1.0 / 2.0))  # between batch 4 (6 cm) and 6 (4 cm)
+
+
+def test_costs_to_level_and_equal_time_compare_batch_sizes() -> None:
+    import numpy as np
+
+    from motorkit import sweeps
+
+    def curves(size: int, values: list[float], seconds: list[float]) -> sweeps.SeedCurves:
+        return sweeps.SeedCurves(size, [0, 1], np.array([0.0, 10.0, 20.0]), np.array([values, values]),
+                                 np.array([seconds, seconds]), np.ones(2), np.ones(2))
+
+    study = {8: curves(8, [4.0, 2.0, 1.0], [0.0, 1.0, 2.0]), 64: curves(64, [4.0, 1.0, 0.5], [0.0, 4.0, 8.0])}
+    cost = sweeps.costs_to_level(study, level=2.0)
+    assert cost["batches"] == [pytest.approx(10.0), pytest.approx(20 / 3)]
+    assert cost["samples"] == [pytest.approx(80.0), pytest.approx(64 * 20 / 3)]
+    assert cost["seconds"] == [pytest.approx(1.0), pytest.approx(8 / 3)]
+    assert np.isnan(sweeps.costs_to_level(study, level=0.1)["batches"]).all()
+    t_equal, values = sweeps.at_equal_time(study)
+    assert t_equal == pytest.approx(2.0)  # the quicker batch size trained for 2 s
+    assert values == pytest.approx([1.0, 2.5])  # the larger batch, after 2 of its 8 s
+    assert study[64].final(last_batches=15) == pytest.approx([0.75, 0.75])  # evaluations at batches 10 and 20

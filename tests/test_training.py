@@ -67,15 +67,15 @@ def test_checkpoint_holds_weights_config_and_log(tmp_path: Path) -> None:
 
 
 def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
-    original = training._EpisodeLoss.__call__
+    original = training.EpisodeLoss.__call__
     calls = {"n": 0}
 
     def nan_at_fifth(self, *args):
         calls["n"] += 1
-        total = original(self, *args)
-        return total * float("nan") if calls["n"] == 5 else total
+        terms = original(self, *args)
+        return {k: v * float("nan") for k, v in terms.items()} if calls["n"] == 5 else terms
 
-    monkeypatch.setattr(training._EpisodeLoss, "__call__", nan_at_fifth)
+    monkeypatch.setattr(training.EpisodeLoss, "__call__", nan_at_fifth)
     with pytest.raises(TrainingDiverged, match=r"batch 5.*last good checkpoint.*batch 3"):
         train(replace(SMALL, compile=False), out=tmp_path, progress=False)
     payload = load_checkpoint(tmp_path)
@@ -117,3 +117,27 @@ def test_a_different_configuration_does_not_overwrite_a_checkpoint(tmp_path: Pat
 def test_bad_configurations_are_refused(bad: dict) -> None:
     with pytest.raises(ValueError):
         TrainConfig(**bad)
+
+
+def test_train_step_weighs_the_named_terms_and_logs_each() -> None:
+    config = replace(SMALL, compile=False, hidden_weight=1e-2)
+    env, policy = training.build(config)
+    sim = training.Simulator(env, policy)
+    episode = training.EpisodeLoss(sim, config.unroll, compile=False)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    batch = training.draw_batch(env, sim, config.force_field(), 8, torch.Generator().manual_seed(0))
+    before = {k: v.clone() for k, v in policy.state_dict().items()}
+    row = training.train_step(episode, optimizer, batch, config.loss_weights(), config.grad_clip)
+    assert set(row) == {"loss", "loss_distance", "loss_effort", "loss_hidden"}
+    expected = row["loss_distance"] + 1e-3 * row["loss_effort"] + 1e-2 * row["loss_hidden"]
+    assert row["loss"] == pytest.approx(expected, rel=1e-6)
+    assert any(not torch.equal(before[k], v) for k, v in policy.state_dict().items())  # the weights moved
+    result = train(config, progress=False)
+    assert all({"loss_distance", "loss_effort", "loss_hidden", "distance_cm"} <= set(r) for r in result.log)
+    assert all(r["distance_cm"] == pytest.approx(100 * r["loss_distance"]) for r in result.log)
+
+
+def test_train_step_is_short_enough_to_print() -> None:
+    import inspect
+
+    assert len(inspect.getsource(training.train_step).splitlines()) <= 15
