@@ -9,7 +9,6 @@ Conventions: distances in the effector's workspace are drawn in metres with equa
 from __future__ import annotations
 
 import colorsys
-import html
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -751,54 +750,6 @@ def plot_moment_arms(
     return fig
 
 
-#: Inline styles of :func:`html_table` (inline, so tables look the same in Jupyter and in the book).
-TABLE_STYLE = "border-collapse:collapse;font-size:0.85em;margin:0.4em 0 1em 0;"
-CELL_STYLE = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap;"
-HEAD_STYLE = "padding:2px 8px;border-bottom:2px solid #888;text-align:right;"
-
-
-def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4g}", caption: str = "") -> str:
-    """A compact HTML table (numbers formatted with ``fmt``) in a horizontally scrollable box.
-
-    What notebooks show for tidy state tables: numbers right-aligned, text left-aligned, cells
-    HTML-escaped, inline styles so it looks the same in Jupyter and in the book.
-    """
-    rows = [list(r) for r in rows]
-
-    def is_number(v: object) -> bool:
-        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-    def cell(v: object) -> str:
-        return html.escape(fmt.format(v + 0.0) if is_number(v) else str(v))  # + 0.0: no "-0"
-
-    def style(base: str, number: bool) -> str:
-        return base if number else base.replace("text-align:right", "text-align:left")
-
-    numeric = [all(is_number(r[j]) for r in rows) if rows else False for j in range(len(header))]
-    head = "".join(f'<th style="{style(HEAD_STYLE, numeric[j])}">{html.escape(str(h))}</th>'
-                   for j, h in enumerate(header))
-    body = "".join("<tr>" + "".join(f'<td style="{style(CELL_STYLE, is_number(v))}">{cell(v)}</td>'
-                                    for v in r) + "</tr>" for r in rows)
-    cap = (f'<caption style="caption-side:top;text-align:left;font-weight:600;">{html.escape(caption)}'
-           "</caption>") if caption else ""
-    table = (f'<table class="motorkit-table" style="{TABLE_STYLE}">{cap}<thead><tr>{head}</tr></thead>'
-             f"<tbody>{body}</tbody></table>")
-    return f'<div style="overflow-x:auto;max-width:100%;">{table}</div>'
-
-
-def state_tables_html(tables: dict[str, dict], fmt: str = "{:.4g}") -> str:
-    """HTML for :func:`motorkit.effectors.state_tables`: body states, then muscle and geometry states."""
-    body = html_table(["group", "variable", "value", "unit"], tables["body"], fmt,
-                      "Skeleton states (motornet's joint, cartesian and fingertip)")
-    parts = [body]
-    for key, title in (("muscle", "Muscle states (muscle.state_name)"),
-                       ("geometry", "Geometry states (effector.geometry_state_name)")):
-        t = tables[key]
-        rows = [[name, unit, *vals] for name, unit, vals in t["rows"]]
-        parts.append(html_table(["state", "unit", *t["columns"]], rows, fmt, title))
-    return "".join(parts)
-
-
 def effector_title(effector) -> str:
     """"Point mass" or "Arm": the short name figures use for a book effector."""
     return {"pointmass": "Point mass", "arm26": "Arm"}[fx.effector_name(effector)]
@@ -972,8 +923,9 @@ def animate_pc_trajectories(traj: np.ndarray, dt: float, frames: int = 34,
     """A :class:`~matplotlib.animation.FuncAnimation` of the trajectories growing in PC1-PC3.
 
     Over ``frames`` frames the trajectories grow from step 0 to the last step (drawn in colour over
-    the whole trajectories in faint grey) while the view turns by ``turn_deg`` degrees. Show it kernel-free with :func:`animation_html`. The figure is closed, so
-    it is not also shown as a still.
+    the whole trajectories in faint grey) while the view turns by ``turn_deg`` degrees. Show it
+    kernel-free with :func:`motorkit.publish.html.animation_html`. The figure is closed, so it is not
+    also shown as a still.
     """
     from matplotlib.animation import FuncAnimation
 
@@ -998,22 +950,6 @@ def animate_pc_trajectories(traj: np.ndarray, dt: float, frames: int = 34,
     anim = FuncAnimation(fig, draw, frames=frames, interval=150, blit=False)
     plt.close(fig)
     return anim
-
-
-def animation_html(anim, fps: float = 8, dpi: int = 72, frame_format: str = "jpeg") -> str:
-    """An animation as self-contained HTML (matplotlib's ``to_jshtml``): inline JavaScript, embedded frames.
-
-    Nothing is loaded from the internet, so it plays in the offline book. JPEG frames at a modest
-    ``dpi`` keep the page small (every frame is saved in the notebook). Display with
-    ``IPython.display.HTML``.
-    """
-    import re
-
-    with mpl.rc_context({"animation.frame_format": frame_format, "savefig.dpi": dpi}):
-        text = anim.to_jshtml(fps=fps, default_mode="once")
-    # matplotlib links Font Awesome 4 from a CDN for its button icons; the book's theme (and Jupyter)
-    # ship Font Awesome themselves, which also knows these icon names, so drop the remote stylesheet.
-    return re.sub(r"<link[^>]*font-awesome[^>]*>", "", text)
 
 
 def plot_spread(ax: Axes, spread: np.ndarray, dt: float, marks: dict[str, int | tuple[int, int]],

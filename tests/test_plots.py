@@ -11,6 +11,7 @@ import pytest
 
 from motorkit import effectors as fx
 from motorkit import plots
+from motorkit.publish import html
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +65,6 @@ def test_curves_moment_arms_and_tables():
     fig = plots.plot_moment_arms(arm, *fx.moment_arms_grid(arm, n=7))
     assert fig.axes[0].get_ylabel() == "moment arm (cm)"
     fx.reset_at(arm)
-    html = plots.state_tables_html(fx.state_tables(arm))
-    assert html.count("<table") == 3 and "force-length CE" in html and "moment for joint 1" in html
-    assert "&lt;b&gt;" in plots.html_table(["a"], [["<b>"]])  # cells are escaped
+    tables = html.state_tables_html(fx.state_tables(arm))
+    assert tables.count("<table") == 3 and "force-length CE" in tables and "moment for joint 1" in tables
+    assert "&lt;b&gt;" in html.html_table(["a"], [["<b>"]])  # cells are escaped

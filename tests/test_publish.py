@@ -1,4 +1,4 @@
-"""The papermill gate (``motorkit.publish``), on small throw-away projects in ``tmp_path``."""
+"""The papermill gate (``motorkit.publish.gate``), on small throw-away projects in ``tmp_path``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from motorkit import publish
+from motorkit.publish import gate
 
 TOC = "format: jb-book\nroot: intro\nchapters:\n{chapters}"
 
@@ -100,9 +101,9 @@ def test_parameters_environment_and_hidden_cells(tmp_path: Path) -> None:
 
 def test_parameter_values_are_typed() -> None:
     """``-p`` values are read as papermill does: numbers, booleans, None, else strings."""
-    assert publish._value("3") == 3 and publish._value("0.5") == 0.5
-    assert publish._value("true") is True and publish._value("None") is None
-    assert publish._value("arm26") == "arm26"
+    assert gate._value("3") == 3 and gate._value("0.5") == 0.5
+    assert gate._value("true") is True and gate._value("None") is None
+    assert gate._value("arm26") == "arm26"
 
 
 def test_remote_assets_are_found(tmp_path: Path) -> None:

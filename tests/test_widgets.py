@@ -9,7 +9,7 @@ matplotlib.use("Agg")  # tests only; notebooks keep the inline backend
 import matplotlib.pyplot as plt
 import pytest
 
-from motorkit import widgets as mkw
+from motorkit.publish import widgets as mkw
 
 
 def render(value: float):
