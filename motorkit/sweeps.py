@@ -109,9 +109,19 @@ def training_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | No
     return np.cumsum(batch_seconds(log, checkpoint_every))
 
 
-def moving_average(values: Sequence[float], window: int) -> np.ndarray:
-    """Trailing moving average: element ``i`` is the mean of ``values[i : i + window]`` (length n - window + 1)."""
+def moving_average(values: Sequence[float], window: int, centred: bool = False) -> np.ndarray:
+    """Moving average of ``values`` over ``window`` points: trailing (the default) or centred.
+
+    Trailing: element ``i`` is the mean of ``values[i : i + window]`` (length n - window + 1).
+    ``centred``: as long as ``values``, each element the mean of the ``window`` points around it,
+    fewer at the ends where the window runs out (a ``window`` of 1 or less returns the values).
+    """
     values = np.asarray(values, dtype=float)
+    if centred:
+        if window <= 1 or len(values) < 2:
+            return values
+        kernel = np.ones(min(window, len(values)))
+        return np.convolve(values, kernel, "same") / np.convolve(np.ones_like(values), kernel, "same")
     if not 1 <= window <= values.size:
         raise ValueError(f"window must be between 1 and {values.size}, got {window}")
     return np.convolve(values, np.ones(window) / window, mode="valid")

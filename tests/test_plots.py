@@ -1,4 +1,4 @@
-"""Plots: colour conventions and that the chapter-1 drawings render for both effectors."""
+"""Plots: colour conventions, the shared style helpers, and that the chapter-1 drawings render for both effectors."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from motorkit import effectors as fx
 from motorkit import plots
 from motorkit.publish import html
+from motorkit.sweeps import moving_average
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +27,37 @@ def test_target_colors_are_distinct_and_start_rightward_red():
     r, g, b = colors[0]
     assert r > g and r > b
     assert plots.direction_color(45.0) == colors[1]
+
+
+def test_one_colour_table_for_fields_networks_and_directions():
+    assert set(plots.FIELD_COLORS) == {"null", "cw", "ccw"} == set(plots.FIELD_LABELS)
+    assert plots.NETWORK_COLORS == plots.FIELD_COLORS  # a network is drawn in the colour of its field
+    assert plots.direction_color("PC2") == plots.DIRECTION_COLORS["PC2"]
+    assert plots.direction_color("random 3") == plots.DIRECTION_COLORS["random"]
+    assert plots.direction_color("something else") == "0.3"
+
+
+def test_plain_log_ticks_write_plain_numbers():
+    _, ax = plt.subplots()
+    ax.plot([0.05, 2000], [0.05, 2000])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plots.plain_log_ticks(ax.xaxis)
+    plots.plain_log_ticks(ax.yaxis, minor_marks=True)
+    plt.gcf().canvas.draw()
+    labels = {t.get_text() for t in ax.get_xticklabels()}
+    assert {"0.1", "0.2", "0.5", "1", "10", "1,000"} <= labels
+    assert not ax.xaxis.get_minorticklocs().size and ax.yaxis.get_minorticklocs().size
+    assert not any(t.get_text() for t in ax.yaxis.get_minorticklabels())
+
+
+def test_centred_moving_average_keeps_the_length():
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 10.0])
+    smooth = moving_average(values, 3, centred=True)
+    assert smooth.shape == values.shape
+    assert np.allclose(smooth, [1.5, 2.0, 3.0, 4.0, 19 / 3, 7.5])  # fewer points at the ends
+    assert np.array_equal(moving_average(values, 1, centred=True), values)
+    assert np.allclose(moving_average(values, 3), [2.0, 3.0, 4.0, 19 / 3])  # trailing: n - window + 1
 
 
 def test_muscle_colors_follow_pull_directions():
