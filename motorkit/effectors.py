@@ -380,6 +380,13 @@ def single_muscle_excitations(effector: mn.effector.Effector, level: float) -> n
     return np.eye(effector.n_muscles, dtype=np.float32) * np.float32(level)
 
 
+def single_muscle_runs(
+    effectors: Sequence[mn.effector.Effector], levels: Sequence[float], duration: float
+) -> list[Rollout]:
+    """For each effector, every muscle excited alone at its level (one trial per muscle), from rest."""
+    return [simulate_constant(e, single_muscle_excitations(e, level), duration) for e, level in zip(effectors, levels)]
+
+
 def first_limit_time(effector: mn.effector.Effector, rollout: Rollout, tol: float = 1e-4) -> np.ndarray:
     """Per batch element, the first time (s) any joint sits at its position limit; ``nan`` if never."""
     pos = rollout.joint[..., : effector.dof]

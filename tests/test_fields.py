@@ -1,4 +1,4 @@
-"""Curl-field signs are pinned (SCIENCE.md): CW pushes a rightward movement towards -y."""
+"""Curl-field signs are pinned (book/conventions.md): CW pushes a rightward movement towards -y."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from motorkit import analysis, plots
-from motorkit import widgets as mkw
+from motorkit.publish import html as mkhtml
+from motorkit.publish import widgets as mkw
 from motorkit.rollouts import Rollout
 
 
@@ -51,7 +52,7 @@ def test_trajectory_plots_label_their_axes() -> None:
 
 def test_animation_is_inline_html_with_the_requested_frames() -> None:
     anim = plots.animate_pc_trajectories(_traj(), dt=0.01, frames=5, figsize=(3, 2.5))
-    html = plots.animation_html(anim, dpi=30)
+    html = mkhtml.animation_html(anim, dpi=30)
     assert html.count("data:image/jpeg;base64") == 5
     assert "<script" in html and "http" not in html  # nothing from the internet (matplotlib links a CDN)
 

@@ -1,4 +1,4 @@
-"""Metric definitions and signs (SCIENCE.md) on hand-made paths."""
+"""Metric definitions and signs (book/conventions.md) on hand-made paths."""
 
 from __future__ import annotations
 

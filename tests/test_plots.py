@@ -74,9 +74,14 @@ def test_draw_effector_and_paths(name):
     plots.draw_effector(ax, eff, rng=np.random.default_rng(0))
     assert ax.get_legend() is not None and ax.get_aspect() == 1.0
     _, ax = plt.subplots()
-    r = plots.plot_excitation_paths(ax, eff, fx.single_muscle_excitations(eff, 0.01), 0.1)
-    assert r.hand.shape == (11, eff.n_muscles, 2)
+    (r,) = fx.single_muscle_runs([eff], [0.01], 0.1)
+    assert r.fingertip.shape == (eff.n_muscles, 11, 2)
+    plots.plot_excitation_paths(ax, eff, r)
     assert len(ax.lines) >= eff.n_muscles
+    fig = plots.plot_single_muscle_paths([eff], [r], [0.01])
+    assert "100 ms" in fig.axes[0].get_title() and len(fig.axes[0].lines) >= eff.n_muscles
+    fig = plots.plot_excitation_response(eff, fx.simulate_constant(eff, np.full(eff.n_muscles, 0.01), 0.1))
+    assert len(fig.axes[0].lines) >= 1
 
 
 def test_arm_muscle_paths_are_schematic_polylines():

@@ -18,7 +18,7 @@ import torch
 
 from motorkit import adaptation, plots, recipes, training
 from motorkit import metrics as mm
-from motorkit import widgets as mkw
+from motorkit.publish import widgets as mkw
 from motorkit.fields import FieldBatch, ForceField
 from motorkit.rollouts import Rollout
 
@@ -186,14 +186,16 @@ def test_training_and_adaptation_figures_render(reaches: dict):
     fig = plots.plot_field_exposure({"a": trials, "b": trials}, "cw", 8.0, baseline=trials)
     assert len(fig.axes) == 2
     fig, (b1, b2) = plt.subplots(1, 2)
-    plots.plot_curl_forces(b1, "cw", 8.0)
+    velocities = 0.5 * np.eye(2)
+    plots.plot_curl_forces(b1, velocities, ForceField("cw", 8.0).force(velocities).numpy(), "C3")
     plots.plot_strength_sweep(b2, [0, 8], {("null", "cw"): [0, -4], ("adapted", "cw"): [4, 0]}, learned=8)
     assert len(b2.lines) == 4  # two curves, zero line, learned strength
 
 
 def test_curl_force_arrows_point_right_of_the_movement_in_cw():
     fig, ax = plt.subplots()
-    plots.plot_curl_forces(ax, "cw", 8.0, speed=0.5)
+    velocities = 0.5 * np.c_[np.cos(np.radians([0, 90])), np.sin(np.radians([0, 90]))]
+    plots.plot_curl_forces(ax, velocities, ForceField("cw", 8.0).force(velocities).numpy(), "C3")
     arrows = [a for a in ax.texts if a.arrow_patch is not None]
     forces = arrows[1::2]  # velocity, force, velocity, force, ...
     start, end = np.array(forces[0].xyann), np.array(forces[0].xy)  # rightward movement (0 deg)

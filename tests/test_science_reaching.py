@@ -3,7 +3,7 @@
 Each test asserts, from the metrics the executed chapter wrote (``_build/metrics/<stem>.json``), a
 statement the chapter's text makes; if the statement were false for the book's networks, the test
 fails. Thresholds are the ones the chapters state ("under a centimetre", "R² >= 0.85", "at most a
-quarter", "within 50 %"), never the values measured. Sign conventions: SCIENCE.md (lateral deviation
+quarter", "within 50 %"), never the values measured. Sign conventions: book/conventions.md (lateral deviation
 positive to the left of the movement, so CW first exposure < 0).
 """
 
@@ -43,6 +43,15 @@ def ad(chapter_metrics) -> dict:
 def test_null_field_reaches_end_within_a_centimetre(nf: dict, p: str) -> None:
     """Both bodies reach the 8 test targets with a mean endpoint error well under 1 cm."""
     assert 0.0 <= nf[p + "null_endpoint_error_cm"] < 1.0
+
+
+def test_untrained_network_does_not_bring_the_hand_to_the_targets(nf: dict) -> None:
+    """Before training, the hand is on average no closer to its target than the target's distance from
+    the start (first batch of the steps run by hand); the effort term adds under 1 % to the loss."""
+    assert nf["demo_steps"] >= 1
+    assert 0.0 < nf["demo_first_target_cm"] <= 10.0  # targets lie within the 10 cm disc
+    assert nf["demo_first_distance_cm"] >= nf["demo_first_target_cm"]
+    assert 0.0 <= nf["demo_effort_share"] < 0.01
 
 
 @pytest.mark.parametrize("p", BODIES.values(), ids=BODIES.keys())

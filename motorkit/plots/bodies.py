@@ -1,8 +1,8 @@
 """Figures of the bodies (chapter 1): effector drawings, workspaces, muscle curves, moment arms, hand paths.
 
-Distances are in metres on axes with equal scales. The functions that simulate a body held at a
-constant excitation (:func:`plot_excitation_paths` and the figures built on it) take the time-first
-:class:`motorkit.effectors.Rollout`.
+Distances are in metres on axes with equal scales. Open-loop runs are drawn from the book's one
+batch-first record, :class:`motorkit.rollouts.Rollout` (made by
+:func:`motorkit.effectors.simulate_constant`); nothing here simulates.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from motorkit import effectors as fx
+from motorkit.rollouts import Rollout
 from motorkit.plots.colors import ARM_MUSCLE_ROLES, muscle_colors, target_colors
 from motorkit.plots.style import finish
 
@@ -219,18 +220,18 @@ def plot_hand_paths(
     end_marker: str | None = "o",
     **kwargs,
 ) -> Axes:
-    """Draw hand paths ``paths`` (T, batch, 2) in metres: one line per batch element, a dot at each end.
+    """Draw hand paths ``paths`` (batch, T, 2) in metres: one line per trial, a dot at each end.
 
     ``colors`` defaults to :func:`target_colors` of the batch size; the common start is a black cross.
     """
     paths = np.asarray(paths)
-    n = paths.shape[1]
+    n = paths.shape[0]
     colors = target_colors(n) if colors is None else colors
     for i in range(n):
-        ax.plot(paths[:, i, 0], paths[:, i, 1], color=colors[i], lw=lw,
+        ax.plot(paths[i, :, 0], paths[i, :, 1], color=colors[i], lw=lw,
                 label=None if labels is None else labels[i], **kwargs)
         if end_marker:
-            ax.plot(*paths[-1, i], end_marker, color=colors[i], ms=5)
+            ax.plot(*paths[i, -1], end_marker, color=colors[i], ms=5)
     if start:
         ax.plot(*paths[0, 0], "x", color="k", ms=8, mew=2, zorder=6)
     ax.set_aspect("equal")
@@ -240,64 +241,61 @@ def plot_hand_paths(
 def plot_excitation_paths(
     ax: Axes,
     effector,
-    excitation: np.ndarray,
-    duration: float,
+    rollout: Rollout,
     colors: Sequence | None = None,
     labels: Sequence[str] | None = None,
     limits: bool = True,
     final_postures: bool = True,
-    **simulate_kwargs,
-) -> fx.Rollout:
-    """Simulate constant ``excitation`` (batch, n_muscles) for ``duration`` s and draw the hand paths.
+) -> Axes:
+    """Draw the hand paths of an open-loop ``rollout`` of ``effector`` over its workspace.
 
     Draws the workspace, the arm at its start (grey) and, if ``final_postures``, its final postures
-    (faint, path colour), and the paths; ``simulate_kwargs`` go to :func:`motorkit.effectors.simulate_constant` (e.g. ``endpoint_load``).
-    Returns the rollout so callers can quote numbers from it.
+    (faint, path colour), and the paths.
     """
-    rollout = fx.simulate_constant(effector, excitation, duration, **simulate_kwargs)
-    n = rollout.hand.shape[1]
+    n = len(rollout)
     colors = target_colors(n) if colors is None else colors
     draw_workspace(ax, effector)
     if fx.effector_name(effector) == "arm26":
         draw_arm(ax, effector, torch.as_tensor(rollout.joint[0, 0, :2]), color="0.45", lw=4, zorder=2)
         for i in range(n if final_postures else 0):
-            draw_arm(ax, effector, torch.as_tensor(rollout.joint[-1, i, :2]), color=colors[i], alpha=0.3,
+            draw_arm(ax, effector, torch.as_tensor(rollout.joint[i, -1, :2]), color=colors[i], alpha=0.3,
                      lw=2.5, zorder=2)
-    plot_hand_paths(ax, rollout.hand, colors=colors, labels=labels, zorder=4)
+    plot_hand_paths(ax, rollout.fingertip, colors=colors, labels=labels, zorder=4)
     if limits:
         xlim, ylim = effector_limits(effector)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
-    return rollout
+    return ax
 
 
 def plot_single_muscle_paths(
     effectors: Sequence,
+    rollouts: Sequence[Rollout],
     levels: Sequence[float],
-    duration: float,
     figsize: tuple[float, float] = (9.5, 4.6),
 ) -> Figure:
-    """One panel per effector: the hand path when each muscle alone gets excitation ``levels[i]``.
+    """One panel per effector: the hand paths of ``rollouts[i]``, each muscle excited alone at ``levels[i]``.
 
-    Paths are coloured by muscle (:func:`muscle_colors`) over fixed workspace limits, so panels for
-    different levels can be compared (the chapter-1 figure and its slider widget both use this).
+    ``rollouts`` come from :func:`motorkit.effectors.single_muscle_runs`. Paths are coloured by muscle
+    (:func:`muscle_colors`) over fixed workspace limits, so panels for different levels can be
+    compared (the chapter-1 figure and its slider widget both use this).
     """
     ratios = [1.0 if fx.effector_name(e) == "pointmass" else 1.3 for e in effectors]
     fig, axes = plt.subplots(1, len(effectors), figsize=figsize, constrained_layout=True,
                              width_ratios=ratios, squeeze=False)
-    for ax, eff, level in zip(axes[0], effectors, levels):
-        plot_excitation_paths(ax, eff, fx.single_muscle_excitations(eff, level), duration,
-                              colors=muscle_colors(eff), labels=fx.muscle_labels(eff))
+    for ax, eff, run, level in zip(axes[0], effectors, rollouts, levels):
+        plot_excitation_paths(ax, eff, run, colors=muscle_colors(eff), labels=fx.muscle_labels(eff))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
-        finish(ax, "x (m)", "y (m)", f"{effector_title(eff)}: one muscle at {level:g}, {1000 * duration:.0f} ms")
+        ms = 1000 * run.time[-1]
+        finish(ax, "x (m)", "y (m)", f"{effector_title(eff)}: one muscle at {level:g}, {ms:.0f} ms")
     return fig
 
 
-def plot_excitation_response(effector, excitation: Sequence[float], duration: float) -> Figure:
-    """The hand path (black) for one excitation vector held for ``duration`` s, over the workspace."""
+def plot_excitation_response(effector, rollout: Rollout) -> Figure:
+    """The hand path (black) of a one-trial open-loop ``rollout`` of ``effector``, over the workspace."""
     fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
-    plot_excitation_paths(ax, effector, np.asarray(excitation, dtype=np.float32)[None], duration, colors=["k"])
-    finish(ax, "x (m)", "y (m)", f"{effector_title(effector)}: hand path over {1000 * duration:.0f} ms")
+    plot_excitation_paths(ax, effector, rollout, colors=["k"])
+    finish(ax, "x (m)", "y (m)", f"{effector_title(effector)}: hand path over {1000 * rollout.time[-1]:.0f} ms")
     return fig
 
 

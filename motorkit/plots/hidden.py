@@ -198,9 +198,9 @@ def plot_paths_pair(ax: Axes, base, other, colors: Sequence | None = None, mark_
     reach = float(np.linalg.norm(targets - start, axis=-1).max())
     for xy, c in zip(targets, colors):
         ax.add_patch(mpl.patches.Circle(xy, 0.08 * reach, fc="none", ec=c, lw=1.2, zorder=1))
-    plot_hand_paths(ax, base.fingertip.transpose(1, 0, 2), colors=["0.55"] * len(targets), start=False, lw=1.0,
+    plot_hand_paths(ax, base.fingertip, colors=["0.55"] * len(targets), start=False, lw=1.0,
                     end_marker=None, ls="--")
-    plot_hand_paths(ax, other.fingertip.transpose(1, 0, 2), colors=colors, lw=1.8)
+    plot_hand_paths(ax, other.fingertip, colors=colors, lw=1.8)
     if mark_step is not None:
         ax.scatter(*other.fingertip[:, mark_step].T, marker="*", s=70, c="k", zorder=7)
     half = reach * (1 + margin) if half is None else half

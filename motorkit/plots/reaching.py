@@ -60,9 +60,9 @@ def plot_reaches(
     reach = float(np.linalg.norm(targets - start, axis=-1).max())
     draw_targets(ax, targets, 0.06 * reach if target_radius is None else target_radius, colors)
     if baseline is not None:
-        plot_hand_paths(ax, baseline.fingertip.transpose(1, 0, 2), colors=["0.6"] * len(baseline.target),
+        plot_hand_paths(ax, baseline.fingertip, colors=["0.6"] * len(baseline.target),
                         start=False, lw=1.0, end_marker=None, zorder=2)
-    plot_hand_paths(ax, rollout.fingertip.transpose(1, 0, 2), colors=colors, lw=lw, zorder=3)
+    plot_hand_paths(ax, rollout.fingertip, colors=colors, lw=lw, zorder=3)
     _reach_limits(ax, start, targets, margin)
     return ax
 
@@ -149,11 +149,11 @@ def plot_reach_detail(rollout, effector, index: int, others: bool = True, title:
     start, targets = rollout.fingertip[0, 0], rollout.target
     reach = float(np.linalg.norm(targets - start, axis=-1).max())
     draw_targets(a1, targets, 0.06 * reach, colors=colors)
-    paths = rollout.fingertip.transpose(1, 0, 2)
+    paths = rollout.fingertip
     order = [i for i in range(n) if i != index] + [index]
     for i in order:
         if others or i == index:
-            plot_hand_paths(a1, paths[:, [i]], colors=[colors[i] if colors else color], lw=2.5 if i == index else 1.0,
+            plot_hand_paths(a1, paths[[i]], colors=[colors[i] if colors else color], lw=2.5 if i == index else 1.0,
                             end_marker="o" if i == index else None, start=i == index)
     _reach_limits(a1, start, targets)
     finish(a1, "x (m)", "y (m)", "hand path")
@@ -176,26 +176,21 @@ def plot_reach_detail(rollout, effector, index: int, others: bool = True, title:
 # Force fields and adaptation (chapter 3)
 
 
-def plot_curl_forces(ax: Axes, kind: str, strength: float, speed: float = 0.5, force_scale: float = 0.05) -> Axes:
-    """What a curl field does in every direction: hand velocities (8 directions, target colours) in
-    velocity space, and at each tip the force F = B v the field applies (field colour).
+def plot_curl_forces(ax: Axes, velocities: np.ndarray, forces: np.ndarray, color, force_scale: float = 0.05) -> Axes:
+    """What a force field does in every direction: hand ``velocities`` (n, 2) m/s drawn from the origin
+    in velocity space (target colours), and at each tip the field's ``forces`` (n, 2) N in ``color``.
 
-    Velocity arrows are in m/s on the axes; force arrows are drawn ``force_scale`` m/s long per newton,
-    with a key. ``kind`` and ``strength`` are those of :class:`motorkit.fields.ForceField`.
+    Force arrows are drawn ``force_scale`` m/s long per newton; compute the forces with
+    :meth:`motorkit.fields.ForceField.force`.
     """
-    from motorkit.fields import ForceField
-
-    matrix = ForceField(kind, strength).matrix().numpy()
-    angles = np.radians(np.arange(8) * 45.0)
-    velocities = speed * np.c_[np.cos(angles), np.sin(angles)]
-    forces = velocities @ matrix.T
-    for v, f, c in zip(velocities, forces, target_colors(8)):
+    velocities, forces = np.asarray(velocities), np.asarray(forces)
+    for v, f, c in zip(velocities, forces, target_colors(len(velocities))):
         ax.annotate("", xy=v, xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "color": c, "lw": 2})
-        ax.annotate("", xy=v + force_scale * f, xytext=v,
-                    arrowprops={"arrowstyle": "-|>", "color": FIELD_COLORS[kind], "lw": 2})
-    newtons = strength * speed
+        ax.annotate("", xy=v + force_scale * f, xytext=v, arrowprops={"arrowstyle": "-|>", "color": color, "lw": 2})
+    speed = float(np.linalg.norm(velocities, axis=1).max())
+    newtons = float(np.linalg.norm(forces, axis=1).max())
     ax.plot([], [], color="0.4", lw=2, label=f"hand velocity ({speed:g} m/s)")
-    ax.plot([], [], color=FIELD_COLORS[kind], lw=2, label=f"field force ({newtons:g} N)")
+    ax.plot([], [], color=color, lw=2, label=f"field force ({newtons:g} N)")
     lim = speed + force_scale * newtons + 0.1
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
