@@ -43,6 +43,29 @@ def null_policies(seed: int = 0, effectors: tuple[str, ...] = ("arm26", "pointma
     return dict(zip(effectors, _load_all(configs, progress)))
 
 
+def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True) -> dict[int, TrainResult]:
+    """Independent null-field networks of ``effector``, one per seed (side by side, or from the cache).
+
+    The same networks as :func:`null_policies` of each seed: what a chapter needs to state a claim
+    over several networks instead of one.
+    """
+    return dict(zip(seeds, _load_all([null_config(effector, s) for s in seeds], progress)))
+
+
+def adapted_networks(nulls: dict[int, TrainResult], fields: tuple[str, ...] = ("cw", "ccw"), strength: float = 8.0,
+                     batches: int = ADAPT_BATCHES, progress: bool = True,
+                     **overrides: object) -> dict[tuple[str, int], TrainResult]:
+    """Each null network of ``nulls`` (by seed) adapted in each field, with training seed = its seed.
+
+    For a network's own seed this is exactly :func:`adapted_policies`, so chapters share the models.
+    ``overrides`` change the adaptation recipe (e.g. ``lr``, ``eval_every``, ``batch_size``).
+    """
+    keys = [(f, s) for s in nulls for f in fields]
+    configs = [adaptation_config(nulls[s].config, f, strength, batches, s, init=str(nulls[s].out), **overrides)
+               for f, s in keys]
+    return dict(zip(keys, _load_all(configs, progress)))
+
+
 def adapted_policies(null: TrainResult, fields: tuple[str, ...] = ("cw", "ccw"), strength: float = 8.0,
                      batches: int = ADAPT_BATCHES, seeds: tuple[int, ...] | None = None,
                      progress: bool = True) -> dict[tuple[str, int], TrainResult]:

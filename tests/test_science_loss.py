@@ -60,6 +60,8 @@ def test_keys_exist_with_matching_lengths(m: dict) -> None:
                     "test_loss_final_by_seed_cm"):
             assert len(m[f"{f}_{key}"]) == len(m["seeds"]), f"{f}_{key}"
         assert f"{f}_final_loss" in m and f"{f}_test_loss_first_exposure_cm" in m
+        assert len(m[f"{f}_test_loss_first_exposure_by_seed_cm"]) == len(m["seeds"])
+    assert len(m["batch_gain_by_network_cm"]) == len(m["seeds"])
     # the mean final loss is the mean of the per-seed values
     assert np.allclose(m["final_loss_by_batch_size"], np.mean(m["final_loss_by_batch_size_and_seed"], axis=1))
     for value in m["samples_to_level_by_batch_size"] + m["seconds_to_level_by_batch_size"]:
@@ -70,12 +72,14 @@ def test_keys_exist_with_matching_lengths(m: dict) -> None:
 # "The adaptation losses, seed by seed"
 
 
-def test_training_loss_decreases_in_every_seed_and_field(m: dict) -> None:
-    """'Decreasing: yes, in every seed and both fields' (last batches below batch 1; test loss too)."""
+def test_training_loss_decreases_in_every_network_and_field(m: dict) -> None:
+    """'Decreasing: yes, in every network and both fields' (last batches below batch 1; test loss below
+    each network's first exposure)."""
+    assert m["seeds"] == [m["seed"] + i for i in range(len(m["seeds"]))] and len(m["seeds"]) >= 3
     for f in FIELDS:
         assert all(r < 1 for r in m[f"{f}_loss_ratio_by_seed"]), f
-        first_exposure = m[f"{f}_test_loss_first_exposure_cm"]
-        assert all(t < first_exposure for t in m[f"{f}_test_loss_final_by_seed_cm"]), f
+        pairs = zip(m[f"{f}_test_loss_final_by_seed_cm"], m[f"{f}_test_loss_first_exposure_by_seed_cm"])
+        assert all(final < first for final, first in pairs), f
 
 
 def test_first_updates_multiply_the_loss(m: dict) -> None:
@@ -100,12 +104,11 @@ def test_smaller_learning_rate_gives_a_smaller_jump(m: dict) -> None:
     assert max(study) < min(adapt)
 
 
-def test_steady_after_the_transient(m: dict) -> None:
-    """'the moving average never climbs back by more than ... % of its total drop' (stated as small: < 10 %),
-    and it falls on most of its steps."""
+def test_moving_average_falls_on_most_steps(m: dict) -> None:
+    """Past the transient the moving average falls on most of its steps, in every run."""
     for f in FIELDS:
-        assert all(r < 0.10 for r in m[f"{f}_largest_rise_by_seed"]), f
         assert all(x > 0.5 for x in m[f"{f}_falling_fraction_by_seed"]), f
+        assert all(0 <= r for r in m[f"{f}_largest_rise_by_seed"]), f
 
 
 def test_the_two_fields_give_nearly_the_same_curve(m: dict) -> None:
@@ -123,23 +126,16 @@ def test_penalty_is_negligible(m: dict) -> None:
 # "Does a larger batch learn better?"
 
 
-def test_per_batch_final_loss_falls_with_every_increase_of_batch_size(m: dict) -> None:
-    """'Per batch: yes, modestly': the final test loss falls with every increase of the batch size."""
-    assert _decreasing(m["final_loss_by_batch_size"])
-
-
-def test_per_batch_largest_batch_agrees_best_between_seeds(m: dict) -> None:
-    """'the seeds of the largest batch also agree best' (smallest sd of the final loss)."""
-    sd = m["final_loss_sd_by_batch_size"]
-    assert sd[-1] == min(sd) and sd[-1] < sd[0]
-
-
-def test_per_batch_smallest_batch_needs_the_most_batches(m: dict) -> None:
-    """'getting 90 % of the way ... takes [most] batches with the smallest batch and only ... with the
-    larger ones', about the same number for each (within 30 % of each other)."""
-    batches = m["batches_to_level_by_batch_size"]
-    assert batches[0] > max(batches[1:])
-    assert max(batches[1:]) < 1.3 * min(batches[1:])
+def test_per_batch_effect_is_within_the_spread_between_networks(m: dict) -> None:
+    """'Per batch: not beyond the differences between networks': what the largest batch gains over the
+    smallest, network by network (mean), is smaller than the spread of the final loss between networks."""
+    final = np.asarray(m["final_loss_by_batch_size_and_seed"], dtype=float)
+    gain = final[0] - final[-1]
+    assert np.allclose(m["batch_gain_by_network_cm"], gain)
+    assert m["batch_gain_mean_cm"] == pytest.approx(gain.mean())
+    between = np.mean(final.std(axis=1, ddof=1))
+    assert m["final_loss_between_network_sd_cm"] == pytest.approx(between)
+    assert abs(gain.mean()) < between
 
 
 def test_per_sample_every_increase_of_batch_size_costs_more_reaches(m: dict) -> None:

@@ -88,17 +88,17 @@ def plot_lateral_learning_curves(ax: Axes, curves: dict[str, tuple[Sequence[int]
 
 
 # --------------------------------------------------------------------------------------------------
-# Loss analysis (chapter 4): loss curves over seeds, the batch-size study
+# Loss analysis (chapter 4): loss curves over networks, the batch-size study
 
 
 def plot_field_loss_curves(curves: dict[str, np.ndarray], window: int, strength: float,
                            ylabel: str = "training loss: hand-target distance (cm)",
                            figsize: tuple[float, float] = (9.5, 4.0)) -> Figure:
-    """One panel per curl field: each seed's per-batch training loss (faint) and its moving average.
+    """One panel per curl field: each network's per-batch training loss (faint) and its moving average.
 
-    ``curves`` maps a field (``"cw"``, ``"ccw"``) to an array (seeds, batches) of losses per batch.
-    The thick line is the mean over seeds of the ``window``-batch trailing average (drawn at the
-    window's last batch), the band ± 1 sd over seeds; the dashed line is the mean loss of batch 1,
+    ``curves`` maps a field (``"cw"``, ``"ccw"``) to an array (networks, batches) of losses per batch.
+    The thick line is the mean over networks of the ``window``-batch trailing average (drawn at the
+    window's last batch), the band ± 1 sd over networks; the dashed line is the mean loss of batch 1,
     before any update (first exposure). Log y axis, shared by the panels.
     """
     from motorkit.sweeps import moving_average
@@ -109,9 +109,9 @@ def plot_field_loss_curves(curves: dict[str, np.ndarray], window: int, strength:
         batches = np.arange(1, losses.shape[1] + 1)
         for i, seed_loss in enumerate(losses):
             ax.plot(batches, seed_loss, color=color, lw=0.6, alpha=0.3,
-                    label="each seed, per batch" if i == 0 else None)
+                    label="each network, per batch" if i == 0 else None)
         smooth = np.array([moving_average(s, window) for s in losses])
-        plot_band(ax, batches[window - 1:], smooth, color, label=f"mean of {losses.shape[0]} seeds, "
+        plot_band(ax, batches[window - 1:], smooth, color, label=f"mean of {losses.shape[0]} networks, "
                   f"{window}-batch average (± 1 sd)")
         ax.axhline(losses[:, 0].mean(), color="0.3", lw=1, ls="--", label="batch 1 (first exposure)")
         ax.set_yscale("log")
@@ -128,7 +128,7 @@ def plot_batch_size_study(curves: dict, level: float | None = None,
     """The batch-size study in three panels: test-set loss against batches, samples seen and training time.
 
     ``curves`` maps batch size -> :class:`motorkit.sweeps.SeedCurves` (point 0 = before training).
-    Lines are means over seeds, bands ± 1 sd; ``level`` (cm) is drawn as a dotted line. Samples and
+    Lines are means over networks (seeds), bands ± 1 sd; ``level`` (cm) is drawn as a dotted line. Samples and
     seconds use log axes (point 0 is left off there). ``highlight`` draws that batch size strongly
     and fades the others.
     """
@@ -160,7 +160,7 @@ def plot_batch_size_study(curves: dict, level: float | None = None,
 
 def plot_batch_size_costs(batch_sizes: Sequence[int], seconds_per_batch: np.ndarray, costs: dict[str, Sequence[float]],
                           level: float, figsize: tuple[float, float] = (10.0, 4.0)) -> Figure:
-    """Left: seconds per batch against batch size (dots: seeds) beside proportional growth.
+    """Left: seconds per batch against batch size (dots: runs) beside proportional growth.
 
     Right: what reaching the same test-set loss ``level`` costs each batch size, in batches, samples
     and training seconds, relative to the smallest batch size (``costs`` maps a currency to one value
@@ -171,7 +171,7 @@ def plot_batch_size_costs(batch_sizes: Sequence[int], seconds_per_batch: np.ndar
     colors = batch_size_colors(batch_sizes)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=figsize, constrained_layout=True)
     mean = spb.mean(axis=1)
-    a1.plot(sizes, mean, "-", color="0.3", lw=1.5, zorder=1, label="measured (mean over seeds)")
+    a1.plot(sizes, mean, "-", color="0.3", lw=1.5, zorder=1, label="measured (mean over runs)")
     for b, row in zip(batch_sizes, spb):
         a1.plot(np.full(row.size, b), row, "o", color=colors[b], ms=6, zorder=2)
     a1.plot(sizes, mean[0] * sizes / sizes[0], ":", color="0.5", label="if time grew in proportion to batch size")
