@@ -4,6 +4,8 @@
 #                build the HTML book into _build/html (open _build/html/index.html)
 #   make test    the same set-up, then pytest: unit tests, every chapter executed, the book built,
 #                the built book checked in headless Chromium
+#   make seeds   execute every chapter again with seeds 1 and 2 and check every claim on each build
+#                (about half an hour; not part of make test: run it before changing a chapter's claims)
 #   make lab     JupyterLab on notebooks/, to run chapters live with widgets
 #   make clean   remove everything the build produced (keeps .venv)
 #
@@ -32,7 +34,7 @@ PUBLISH_ARGS ?=
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k publish"
 PYTEST_ARGS ?=
 
-.PHONY: book test setup vendor execute html lab clean
+.PHONY: book test seeds setup vendor execute html lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || { echo "[make] creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
@@ -65,6 +67,12 @@ book: setup vendor
 # failing chapter is reported as a failing test and pytest always ends with its summary line.
 test: setup vendor
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
+
+# The seeds run (python -m motorkit.publish seeds): _build/seeds/<seed>/ per seed, the report in
+# _build/seeds/robustness.json and book/robustness.json (commit it: the book's appendix shows it).
+SEEDS ?= 1 2
+seeds: setup
+	$(PY) -m motorkit.publish seeds $(SEEDS) $(PUBLISH_ARGS)
 
 $(LAB_STAMP): requirements-lab.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-lab.txt -c requirements.txt

@@ -7,6 +7,8 @@ what the science tests read (ask for this fixture, then ``motorkit.io.read_metri
 
 Set ``MOTORKIT_REUSE_BUILD=1`` to reuse what an earlier ``make book`` left in ``_build`` instead of
 executing and building again (quick iterations on the tests themselves; ``make test`` never sets it).
+With ``MOTORKIT_BUILD_DIR`` the tests read that build instead (``python -m motorkit.publish seeds``
+checks the science tests against each seed's build this way).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import torch
 from motorkit import publish
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "_build"
+#: The build the tests read: ``$MOTORKIT_BUILD_DIR`` (e.g. a seed build of ``publish seeds``), else ``_build``.
+BUILD = Path(os.environ.get("MOTORKIT_BUILD_DIR", ROOT / "_build")).resolve()
 
 
 def _reuse() -> bool:
@@ -42,7 +45,7 @@ def executed_chapters() -> dict[str, publish.ChapterResult]:
             for nb in publish.chapter_notebooks(ROOT) if nb.stem in recorded
         ]
     else:
-        results = publish.execute_all(ROOT)
+        results = publish.execute_all(ROOT, build=BUILD)
     return {r.stem: r for r in results}
 
 

@@ -72,6 +72,11 @@ def test_missing_parameters_cell_is_reported(tmp_path: Path) -> None:
         publish.check(root)
     result, = publish.execute_all(root)
     assert not result.ok and "parameters" in (result.error or "")
+    proc = run_publish(root, "check")
+    assert proc.returncode == 1 and "noparams.ipynb has 0 cells tagged 'parameters'" in proc.stderr
+    fine = make_project(tmp_path / "fine", {"ok": [("code", "seed = 0", ["parameters"])]})
+    proc = run_publish(fine, "check")
+    assert proc.returncode == 0 and "1 chapter notebook(s)" in proc.stdout
 
 
 def test_parameters_environment_and_hidden_cells(tmp_path: Path) -> None:
@@ -111,3 +116,32 @@ def test_remote_assets_are_found(tmp_path: Path) -> None:
     (tmp_path / "page.html").write_text(
         '<a href="https://example.org">prose link</a><script src="https://cdn.example.org/x.js"></script>')
     assert publish.remote_assets(tmp_path) == ["page.html: <script> https://cdn.example.org/x.js"]
+
+
+def test_seeds_run_executes_each_seed_and_reports_which_claims_held(tmp_path: Path) -> None:
+    """``publish seeds 1 2``: one build per seed, the science tests run against each, a report of the
+    claims per seed and the chapters' numbers; a claim that fails for one seed fails the command."""
+    root = make_project(tmp_path, {"ch": [
+        ("code", "seed = 0", ["parameters"]),
+        ("code", "from motorkit.io import write_metrics\nwrite_metrics('ch', {'value': seed, 'seed': seed})", []),
+    ]})
+    (root / "tests").mkdir()
+    (root / "book").mkdir()
+    (root / "tests" / "test_science_toy.py").write_text(
+        "from motorkit.io import read_metrics\n\n\n"
+        "def test_value_is_small() -> None:\n    \"\"\"The value stays below 1.5. More words.\"\"\"\n"
+        "    assert read_metrics('ch')['value'] < 1.5\n\n\n"
+        "def test_value_is_not_negative() -> None:\n    assert read_metrics('ch')['value'] >= 0\n")
+    proc = run_publish(root, "seeds", "1", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # seed 2 breaks a claim
+    report = json.loads((root / "_build" / "seeds" / "robustness.json").read_text())
+    assert report["seeds"] == [1, 2] and not report["all_claims_hold"]
+    small = report["claims"]["test_science_toy::test_value_is_small"]
+    assert small["claim"] == "The value stays below 1.5."
+    assert small["outcomes"] == {"1": "passed", "2": "failed"} and not small["held_for_every_seed"]
+    assert report["claims"]["test_science_toy::test_value_is_not_negative"]["held_for_every_seed"]
+    assert report["by_seed"]["2"]["numbers"]["ch"]["value"] == 2.0
+    assert (root / "_build" / "seeds" / "1" / "cache").is_symlink()  # models shared with the main build
+    assert json.loads((root / "book" / "robustness.json").read_text()) == report  # the committed copy
+    assert "FAILED for seed 2: test_science_toy::test_value_is_small" in proc.stdout
+    assert run_publish(root, "execute", "3").returncode != 0  # seed numbers belong to 'seeds' only

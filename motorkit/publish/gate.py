@@ -11,6 +11,7 @@ whole command, naming the notebook and the cell::
     python -m motorkit.publish build              # only render _build/executed into _build/html
     python -m motorkit.publish check              # every chapter has exactly one `parameters` cell
     python -m motorkit.publish vendor             # npm ci, then copy the widget manager and MathJax
+    python -m motorkit.publish seeds 1 2          # every chapter with other seeds, claims checked
 
 Chapter kernels run in this Python (the project's venv), with the notebooks folder as working
 directory and ``MOTORKIT_BUILD_DIR`` set to the absolute ``_build`` folder (``motorkit.io.build_dir``).
@@ -271,12 +272,15 @@ def execute_all(
     parameters: dict[str, Any] | None = None,
     only: Sequence[str] = (),
     timeout: float | None = None,
+    build: Path | None = None,
 ) -> list[ChapterResult]:
     """Execute every chapter (or those whose stems are in ``only``), keep going past failures, write timings.
 
-    Timings are merged into ``_build/executed/timings.json`` (seconds per chapter, and status).
+    Everything goes to ``build`` (default ``<root>/_build``): the executed copies, the chapters'
+    metrics and models. Timings are merged into ``<build>/executed/timings.json`` (seconds per
+    chapter, and status).
     """
-    build = (root / "_build").resolve()
+    build = (root / "_build" if build is None else build).resolve()
     notebooks = chapter_notebooks(root)
     unknown = set(only) - {nb.stem for nb in notebooks}
     if unknown:
@@ -459,7 +463,10 @@ def _value(text: str) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (``python -m motorkit.publish``); returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m motorkit.publish", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="all", choices=("all", "execute", "build", "check", "vendor"))
+    parser.add_argument("command", nargs="?", default="all",
+                        choices=("all", "execute", "build", "check", "vendor", "seeds"))
+    parser.add_argument("seeds", nargs="*", type=int, metavar="SEED",
+                        help="with 'seeds': the seeds to execute the book with (e.g. 1 2)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="override a parameters-cell value in every executed chapter")
     parser.add_argument("--only", action="append", default=[], metavar="STEM",
@@ -470,7 +477,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     parameters = {name: _value(value) for name, value in args.parameter}
+    if args.seeds and args.command != "seeds":
+        parser.error("seed numbers go with the 'seeds' command only")
     try:
+        if args.command == "seeds":
+            from motorkit.publish.seeds import run_seeds
+
+            if not args.seeds:
+                parser.error("'seeds' needs at least one seed, e.g. python -m motorkit.publish seeds 1 2")
+            report = run_seeds(root, args.seeds, parameters, args.timeout)
+            return 0 if report["all_claims_hold"] else 1
         if args.command == "check":
             print(f"[publish] {len(check(root))} chapter notebook(s), each with one '{PARAMETERS_TAG}' cell")
         if args.command == "vendor":

@@ -19,11 +19,13 @@ CELL_STYLE = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:right;whit
 HEAD_STYLE = "padding:2px 8px;border-bottom:2px solid #888;text-align:right;"
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4g}", caption: str = "") -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4g}", caption: str = "",
+               wrap: Sequence[int] = ()) -> str:
     """A compact HTML table (numbers formatted with ``fmt``) in a horizontally scrollable box.
 
     What notebooks show for tidy state tables: numbers right-aligned, text left-aligned, cells
-    HTML-escaped, inline styles so it looks the same in Jupyter and in the book.
+    HTML-escaped, inline styles so it looks the same in Jupyter and in the book. Cells stay on one
+    line, except in the columns listed in ``wrap`` (long text).
     """
     rows = [list(r) for r in rows]
 
@@ -39,8 +41,12 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4
     numeric = [all(is_number(r[j]) for r in rows) if rows else False for j in range(len(header))]
     head = "".join(f'<th style="{style(HEAD_STYLE, numeric[j])}">{html.escape(str(h))}</th>'
                    for j, h in enumerate(header))
-    body = "".join("<tr>" + "".join(f'<td style="{style(CELL_STYLE, is_number(v))}">{cell(v)}</td>'
-                                    for v in r) + "</tr>" for r in rows)
+    def cell_style(j: int, v: object) -> str:
+        base = style(CELL_STYLE, is_number(v))
+        return base.replace("white-space:nowrap", "white-space:normal;min-width:24em") if j in wrap else base
+
+    body = "".join("<tr>" + "".join(f'<td style="{cell_style(j, v)}">{cell(v)}</td>'
+                                    for j, v in enumerate(r)) + "</tr>" for r in rows)
     cap = (f'<caption style="caption-side:top;text-align:left;font-weight:600;">{html.escape(caption)}'
            "</caption>") if caption else ""
     table = (f'<table class="motorkit-table" style="{TABLE_STYLE}">{cap}<thead><tr>{head}</tr></thead>'

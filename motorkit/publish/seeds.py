@@ -1,0 +1,241 @@
+"""The seeds run: the whole book executed again with other seeds, and every claim checked on each.
+
+A chapter's claims must hold for the networks, not for one lucky run. ``python -m motorkit.publish
+seeds 1 2`` executes every chapter with ``-p seed S`` into its own build folder
+(``_build/seeds/S/``), runs the science tests (``tests/test_science_*.py``) against each build, and
+writes ``_build/seeds/robustness.json``: per seed, which claims held, and the numbers every chapter
+wrote. The main build (``_build``, seed 0) is checked and reported too when it exists. A copy of
+the report goes to ``book/robustness.json``, so that the book's appendix can show the last
+committed run when no seeds run is at hand.
+
+Models are shared: each seed build's model cache is a link to the main build's, so a model that two
+builds train with the same configuration (the same seed) is trained once; inductor's compiled
+graphs are shared through its own on-disk cache. The command exits non-zero when any claim fails
+for any seed.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, Sequence
+
+from motorkit.publish.gate import execute_all
+
+#: Where the report is written, under the build folder, and the committed copy the appendix falls back on.
+REPORT = Path("seeds") / "robustness.json"
+COMMITTED_REPORT = Path("book") / "robustness.json"
+
+
+def seed_build(root: Path, seed: int) -> Path:
+    """The build folder of one seed: ``<root>/_build/seeds/<seed>``."""
+    return (root / "_build" / "seeds" / str(seed)).resolve()
+
+
+def share_model_cache(root: Path, build: Path) -> None:
+    """Make ``build``'s model cache a link to the main build's, so identical models are trained once."""
+    shared = (root / "_build" / "cache").resolve()
+    shared.mkdir(parents=True, exist_ok=True)
+    link = build / "cache"
+    build.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or not link.exists():
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(shared, target_is_directory=True)
+
+
+def claim_texts(root: Path) -> dict[str, str]:
+    """The claim each science test asserts (its docstring's first sentence, else its name), by ``<stem>::<test>``."""
+    claims = {}
+    for path in sorted((root / "tests").glob("test_science_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                named = node.name.removeprefix("test_").replace("_", " ").capitalize()
+                doc = " ".join((ast.get_docstring(node) or named).split())
+                claims[f"{path.stem}::{node.name}"] = doc.split(". ")[0].rstrip(".") + "."
+    return claims
+
+
+def science_tests(root: Path, build: Path) -> dict[str, str]:
+    """Run the science tests against ``build``; the outcome (passed, failed, skipped) of each test id.
+
+    Test ids are ``<file stem>::<test>[<parameters>]``.
+    """
+    report = build / "science-tests.xml"
+    env = dict(os.environ, MOTORKIT_BUILD_DIR=str(build), MOTORKIT_REUSE_BUILD="1")
+    tests = [str(p) for p in sorted((root / "tests").glob("test_science_*.py"))]
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *tests],
+                   cwd=root, env=env, stdout=subprocess.DEVNULL, check=False)
+    outcomes = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        stem = case.get("classname", "").rsplit(".", 1)[-1]
+        tags = {child.tag for child in case}
+        outcome = "failed" if tags & {"failure", "error"} else "skipped" if "skipped" in tags else "passed"
+        outcomes[f"{stem}::{case.get('name')}"] = outcome
+    return outcomes
+
+
+def chapter_numbers(build: Path) -> dict[str, dict[str, float]]:
+    """Every scalar number each chapter wrote to its metrics file, by chapter stem."""
+    numbers = {}
+    for path in sorted((build / "metrics").glob("*.json")):
+        data = json.loads(path.read_text())
+        numbers[path.stem] = {k: float(v) for k, v in data.items()
+                              if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return numbers
+
+
+def _seed_of(build: Path) -> int | None:
+    """The seed a build was executed with (from its timings; 0 when no chapter got another seed)."""
+    timings = build / "executed" / "timings.json"
+    if not timings.exists():
+        return None
+    seeds = {c.get("parameters", {}).get("seed", 0) for c in json.loads(timings.read_text())["chapters"].values()}
+    return seeds.pop() if len(seeds) == 1 else None
+
+
+def _commit(root: Path) -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def _summary(seed_reports: dict[str, dict[str, Any]], claims: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each test id: its claim, its outcome per seed, and whether it held on every seed."""
+    ids = sorted({test for r in seed_reports.values() for test in r["tests"]})
+    table = {}
+    for test in ids:
+        outcomes = {seed: r["tests"].get(test, "missing") for seed, r in seed_reports.items()}
+        table[test] = {"claim": claims.get(test.split("[")[0], test), "outcomes": outcomes,
+                       "held_for_every_seed": all(o in ("passed", "skipped") for o in outcomes.values())}
+    return table
+
+
+def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | None = None,
+              timeout: float | None = None) -> dict[str, Any]:
+    """Execute the book with each of ``seeds``, check every claim on each build, write the report."""
+    root = root.resolve()
+    start = time.perf_counter()
+    builds = {}
+    for seed in seeds:
+        build = seed_build(root, seed)
+        share_model_cache(root, build)
+        print(f"[seeds] seed {seed}: executing every chapter into {build.relative_to(root)}", flush=True)
+        execute_all(root, {**(parameters or {}), "seed": seed}, build=build, timeout=timeout)
+        builds[str(seed)] = build
+    main = (root / "_build").resolve()
+    if "0" not in builds and _seed_of(main) == 0:
+        builds = {"0": main, **builds}  # the main build is seed 0: check it too
+    reports = {}
+    for seed, build in builds.items():
+        print(f"[seeds] seed {seed}: science tests against {build.relative_to(root)}", flush=True)
+        timings = json.loads((build / "executed" / "timings.json").read_text())
+        reports[seed] = {"build": str(build.relative_to(root)), "execute_seconds": timings["total_seconds"],
+                         "chapters_ok": {k: v["ok"] for k, v in timings["chapters"].items()},
+                         "tests": science_tests(root, build), "numbers": chapter_numbers(build)}
+    claims = _summary(reports, claim_texts(root))
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(root),
+        "seeds": sorted(int(s) for s in reports),
+        "seconds": round(time.perf_counter() - start, 1),
+        "all_claims_hold": all(c["held_for_every_seed"] for c in claims.values()),
+        "claims": claims,
+        "by_seed": reports,
+    }
+    path = root / "_build" / REPORT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    shutil.copyfile(path, root / COMMITTED_REPORT)
+    failed = [(test, c["outcomes"]) for test, c in claims.items() if not c["held_for_every_seed"]]
+    print(f"[seeds] {len(claims) - len(failed)} of {len(claims)} claims held for seeds "
+          f"{', '.join(map(str, report['seeds']))} ({report['seconds'] / 60:.1f} min); report: {path.relative_to(root)}")
+    for test, outcomes in failed:
+        bad = [s for s, o in outcomes.items() if o not in ("passed", "skipped")]
+        print(f"[seeds]   FAILED for seed {', '.join(bad)}: {test}")
+    return report
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading a report, for the appendix page "How robust are these results?"
+
+#: The numbers the appendix tabulates per chapter: (metrics key, what it is).
+KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
+    "02_null_field": [
+        ("null_endpoint_error_cm", "arm: endpoint error (cm)"),
+        ("pointmass_null_endpoint_error_cm", "point mass: endpoint error (cm)"),
+        ("null_abs_lateral_cm", "arm: mean |lateral deviation| (cm)"),
+        ("speed_bell_r2_min", "arm: lowest bell fit R²"),
+        ("peak_speed_m_s", "arm: peak speed (m/s)"),
+    ],
+    "03_adaptation": [
+        ("cw_first_exposure_lateral_cm", "arm, CW: first exposure (cm)"),
+        ("ccw_first_exposure_lateral_cm", "arm, CCW: first exposure (cm)"),
+        ("cw_adapted_fraction", "arm, CW: deviation left after learning"),
+        ("ccw_adapted_fraction", "arm, CCW: deviation left after learning"),
+        ("cw_aftereffect_ratio", "arm, CW: after-effect / first exposure"),
+        ("ccw_aftereffect_ratio", "arm, CCW: after-effect / first exposure"),
+        ("cw_first_exposure_peak_force_N", "arm, CW: peak field force (N)"),
+        ("aftereffect_size_ratio", "arm: smaller over larger after-effect, CW vs CCW"),
+    ],
+    "04_loss_analysis": [
+        ("cw_final_loss", "CW adaptation: final training loss (cm)"),
+        ("ccw_final_loss", "CCW adaptation: final training loss (cm)"),
+        ("batch_gain_mean_cm", "batch-size study: final loss, smallest minus largest batch (cm)"),
+    ],
+    "05_pca": [
+        ("rotation_fraction", "rotational fraction of the dynamics"),
+        ("pca_end_decoding_r2_pc2", "end states: decoding R² from 2 PCs"),
+    ],
+    "06_interventions": [
+        ("perturb_pc_vs_random_ratio", "pulses: top-PC over random effect"),
+        ("shift_transplant_cw_lateral_cm", "transplanted CW shift: lateral deviation (cm)"),
+        ("perturb_recovered_fraction", "pulses: fraction of trials that recover"),
+        ("ablate_top3_units_endpoint_error_cm", "3 most variable units silenced: endpoint error (cm)"),
+        ("ablate_random3_units_endpoint_error_cm", "3 random units silenced: endpoint error (cm, median)"),
+    ],
+}
+
+
+def load_report(root: Path) -> tuple[dict[str, Any] | None, str]:
+    """The latest seeds report and where it came from: this machine's run, else the committed copy.
+
+    ``(None, "none")`` when there is neither (run ``make seeds``).
+    """
+    for path, source in ((root / "_build" / REPORT, "the seeds run in this build"),
+                         (root / COMMITTED_REPORT, "the last committed seeds run")):
+        if path.exists():
+            return json.loads(path.read_text()), source
+    return None, "none"
+
+
+def number_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per key number: chapter, what it is, its value for each seed, mean and sd over seeds."""
+    import numpy as np
+
+    seeds = [str(s) for s in report["seeds"]]
+    rows = []
+    for stem, keys in KEY_NUMBERS.items():
+        for key, label in keys:
+            values = [report["by_seed"][s]["numbers"].get(stem, {}).get(key, float("nan")) for s in seeds]
+            finite = np.array([v for v in values if np.isfinite(v)])
+            sd = float(finite.std(ddof=1)) if finite.size > 1 else float("nan")
+            rows.append([stem, label, *values, float(finite.mean()) if finite.size else float("nan"), sd])
+    return rows
+
+
+def claim_rows(report: dict[str, Any]) -> list[list[str]]:
+    """One row per tested claim: the test, the claim, yes/no per seed, and whether it held for every seed."""
+    seeds = [str(s) for s in report["seeds"]]
+    rows = []
+    for test, claim in sorted(report["claims"].items()):
+        marks = ["yes" if claim["outcomes"].get(s) in ("passed", "skipped") else "NO" for s in seeds]
+        rows.append([test.split("::", 1)[1], claim["claim"], *marks, "yes" if claim["held_for_every_seed"] else "NO"])
+    return rows
