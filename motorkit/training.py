@@ -3,7 +3,9 @@
 The loss (:mod:`motorkit.loss`) is the hand-target distance averaged over every step and trial
 (metres), plus weighted penalties on muscle commands (``activity_weight``) and hidden activity
 (``hidden_weight``); every term is logged per batch. One gradient step is :func:`train_step`, short
-enough to read; :func:`train` draws batches, calls it, evaluates, logs and checkpoints. Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
+enough to read; :func:`train` draws batches, calls it, evaluates, logs and checkpoints.
+
+Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
 resumed from its checkpoint ends exactly where an uninterrupted run ends.
 
 A checkpoint folder holds ``checkpoint.pt`` (weights, optimiser, random state, configuration and log
@@ -13,6 +15,7 @@ and ``log.json``.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import math
@@ -144,18 +147,22 @@ def draw_batch(env: CentreOutReach, sim: Simulator, field: ForceField, batch_siz
     return Batch(targets, matrices, noise)
 
 
-def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer, batch: Batch, weights: LossWeights,
+def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer,
+               batch: Batch, weights: LossWeights,
                grad_clip: float) -> dict[str, float]:
-    """One gradient step: run the episode, weigh the loss terms, backpropagate through the body, update."""
+    """One gradient step: run the episode, weigh the loss terms,
+    backpropagate through the body, update the weights."""
     terms = episode(batch)  # each term: a mean over trials and steps
     loss = weights.total(terms)
     if not torch.isfinite(loss):
         raise TrainingDiverged(f"loss became {loss.item()}")
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()  # through the network, the muscles and the skeleton, back to the first step
-    torch.nn.utils.clip_grad_norm_(episode.sim.policy.parameters(), grad_clip)
+    loss.backward()  # through network, muscles and skeleton, to step 1
+    policy = episode.sim.policy
+    torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)
     optimizer.step()
-    return {"loss": loss.item(), **{f"loss_{name}": value.item() for name, value in terms.items()}}
+    logged = {f"loss_{name}": term.item() for name, term in terms.items()}
+    return {"loss": loss.item(), **logged}
 
 
 def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimizer, generator: torch.Generator,
@@ -294,11 +301,26 @@ def train(
 _MODEL_SOURCES = ("bodies.py", "tasks.py", "fields.py", "policy.py", "closed_loop.py", "loss.py", "training.py")
 
 
+def code_fingerprint(source: str) -> str:
+    """The code of a module without its docstrings, comments and layout (its syntax tree).
+
+    So that editing the prose of a model-defining module, or reflowing it, retrains nothing.
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
 def model_code_hash() -> str:
-    """motorkit's version and a hash of the code that defines training (effectors to training loop)."""
+    """motorkit's version and a hash of the code that defines training (bodies to training loop)."""
     digest = hashlib.sha256(motorkit.__version__.encode())
     for name in _MODEL_SOURCES:
-        digest.update((Path(motorkit.__file__).parent / name).read_bytes())
+        digest.update(code_fingerprint((Path(motorkit.__file__).parent / name).read_text()).encode())
     return digest.hexdigest()[:16]
 
 

@@ -35,7 +35,9 @@ def test_number_and_claim_rows_have_a_column_per_seed() -> None:
     rows = seeds.number_rows(report)
     assert len(rows) == sum(len(keys) for keys in seeds.KEY_NUMBERS.values())
     assert all(len(r) == 2 + n + 2 for r in rows)
-    assert all(len(r) == 2 + n + 1 for r in seeds.claim_rows(report))
+    claims = seeds.claim_rows(report)
+    assert all(len(r) == 2 + n + 1 for r in claims) and len(claims) == len(report["claims"])
+    assert {r[0] for r in claims} <= set(seeds.TEST_CHAPTERS.values())  # every test file is mapped to chapters
 
 
 @pytest.mark.slow

@@ -138,6 +138,17 @@ def test_train_step_weighs_the_named_terms_and_logs_each() -> None:
 
 
 def test_train_step_is_short_enough_to_print() -> None:
+    """Chapter 2 prints it: at most 20 lines of at most 80 columns."""
     import inspect
 
-    assert len(inspect.getsource(training.train_step).splitlines()) <= 15
+    lines = inspect.getsource(training.train_step).splitlines()
+    assert len(lines) <= 20 and max(len(line) for line in lines) <= 80
+
+
+def test_code_fingerprint_ignores_prose_but_not_code() -> None:
+    """Editing a docstring, a comment or the layout of a model-defining module retrains nothing."""
+    code = 'def f(x):\n    """Double."""\n    return 2 * x  # twice\n'
+    reworded = 'def f(x):\n    """Twice x, reworded."""\n\n    return 2*x\n'
+    changed = 'def f(x):\n    """Double."""\n    return 3 * x\n'
+    assert training.code_fingerprint(code) == training.code_fingerprint(reworded)
+    assert training.code_fingerprint(code) != training.code_fingerprint(changed)

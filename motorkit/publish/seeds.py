@@ -20,6 +20,7 @@ import ast
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,8 @@ def claim_texts(root: Path) -> dict[str, str]:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 named = node.name.removeprefix("test_").replace("_", " ").capitalize()
                 doc = " ".join((ast.get_docstring(node) or named).split())
-                claims[f"{path.stem}::{node.name}"] = doc.split(". ")[0].rstrip(".") + "."
+                first = re.split(r"(?<!\.)\.\s+(?=[\"'A-Z])", doc)[0]  # an ellipsis ends no sentence
+                claims[f"{path.stem}::{node.name}"] = first.rstrip(".") + "."
     return claims
 
 
@@ -103,8 +105,13 @@ def _seed_of(build: Path) -> int | None:
 
 
 def _commit(root: Path) -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    return out.stdout.strip() or "unknown"
+    """The commit the run was made at, ``+changes`` when the working tree differed from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    if not head.stdout.strip():
+        return "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                           capture_output=True, text=True).stdout.strip()
+    return head.stdout.strip() + ("+changes" if dirty else "")
 
 
 def _summary(seed_reports: dict[str, dict[str, Any]], claims: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -133,6 +140,8 @@ def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | Non
     main = (root / "_build").resolve()
     if "0" not in builds and _seed_of(main) == 0:
         builds = {"0": main, **builds}  # the main build is seed 0: check it too
+    elif "0" not in builds:
+        print("[seeds] no seed-0 build in _build to check (run `make execute` first, or add seed 0)", flush=True)
     reports = {}
     for seed, build in builds.items():
         print(f"[seeds] seed {seed}: science tests against {build.relative_to(root)}", flush=True)
@@ -217,7 +226,7 @@ def load_report(root: Path) -> tuple[dict[str, Any] | None, str]:
 
 
 def number_rows(report: dict[str, Any]) -> list[list[Any]]:
-    """One row per key number: chapter, what it is, its value for each seed, mean and sd over seeds."""
+    """One row per key number: chapter number, what it is, its value for each seed, mean and sd over seeds."""
     import numpy as np
 
     seeds = [str(s) for s in report["seeds"]]
@@ -227,15 +236,24 @@ def number_rows(report: dict[str, Any]) -> list[list[Any]]:
             values = [report["by_seed"][s]["numbers"].get(stem, {}).get(key, float("nan")) for s in seeds]
             finite = np.array([v for v in values if np.isfinite(v)])
             sd = float(finite.std(ddof=1)) if finite.size > 1 else float("nan")
-            rows.append([stem, label, *values, float(finite.mean()) if finite.size else float("nan"), sd])
+            chapter = str(int(stem.split("_", 1)[0]))
+            rows.append([chapter, label, *values, float(finite.mean()) if finite.size else float("nan"), sd])
     return rows
+
+
+#: The chapters whose claims each science test file asserts.
+TEST_CHAPTERS: dict[str, str] = {"test_science_reaching": "2-3", "test_science_loss": "4",
+                                 "test_science_hidden": "5-6"}
 
 
 def claim_rows(report: dict[str, Any]) -> list[list[str]]:
-    """One row per tested claim: the test, the claim, yes/no per seed, and whether it held for every seed."""
+    """One row per tested claim: chapters, the claim (and its case), yes/no per seed, yes/no for all."""
     seeds = [str(s) for s in report["seeds"]]
     rows = []
     for test, claim in sorted(report["claims"].items()):
+        stem, name = test.split("::", 1)
+        case = f" [{name.split('[', 1)[1]}" if "[" in name else ""
         marks = ["yes" if claim["outcomes"].get(s) in ("passed", "skipped") else "NO" for s in seeds]
-        rows.append([test.split("::", 1)[1], claim["claim"], *marks, "yes" if claim["held_for_every_seed"] else "NO"])
-    return rows
+        rows.append([TEST_CHAPTERS.get(stem, stem), claim["claim"] + case, *marks,
+                     "yes" if claim["held_for_every_seed"] else "NO"])
+    return sorted(rows, key=lambda row: row[0])  # by chapter (stable: tests in name order within)
