@@ -109,8 +109,8 @@ def _commit(root: Path) -> str:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
     if not head.stdout.strip():
         return "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            f":!{COMMITTED_REPORT}"], cwd=root, capture_output=True, text=True).stdout.strip()
     return head.stdout.strip() + ("+changes" if dirty else "")
 
 
