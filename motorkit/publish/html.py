@@ -43,7 +43,7 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4
                    for j, h in enumerate(header))
     def cell_style(j: int, v: object) -> str:
         base = style(CELL_STYLE, is_number(v))
-        return base.replace("white-space:nowrap", "white-space:normal;min-width:24em") if j in wrap else base
+        return base.replace("white-space:nowrap", "white-space:normal;min-width:12em") if j in wrap else base
 
     body = "".join("<tr>" + "".join(f'<td style="{cell_style(j, v)}">{cell(v)}</td>'
                                     for j, v in enumerate(r)) + "</tr>" for r in rows)
