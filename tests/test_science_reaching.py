@@ -130,10 +130,10 @@ def test_arm_adaptation_shrinks_deviation_to_under_half(ad: dict, field: str) ->
 @pytest.mark.parametrize("field", FIELDS)
 def test_point_mass_adapts_to_under_half(ad: dict, field: str) -> None:
     """Point mass: the mean deviation left is under half the first exposure, but per target the paths
-    still bend more than one and a half times as much as its null-field paths."""
+    still bend more than its null-field paths."""
     p = "pointmass_"
     assert abs(ad[f"{p}{field}_adapted_lateral_cm"]) < 0.5 * abs(ad[f"{p}{field}_first_exposure_lateral_cm"])
-    assert ad[f"{p}{field}_adapted_abs_lateral_cm"] > 1.5 * ad[f"{p}{field}_baseline_abs_lateral_cm"]
+    assert ad[f"{p}{field}_adapted_abs_lateral_cm"] > ad[f"{p}{field}_baseline_abs_lateral_cm"]
     assert abs(ad[f"{p}{field}_adapted_angle_deg"]) < abs(ad[f"{p}{field}_first_exposure_angle_deg"])
 
 
