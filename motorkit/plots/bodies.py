@@ -180,7 +180,7 @@ def draw_effector(
 
 
 # --------------------------------------------------------------------------------------------------
-# Workspaces, hand paths, and a body held at a constant excitation (time-first effectors.Rollout)
+# Workspaces, hand paths, and a body held at a constant excitation (open-loop records)
 
 
 def effector_title(effector) -> str:
