@@ -132,16 +132,19 @@ def test_seeds_run_executes_each_seed_and_reports_which_claims_held(tmp_path: Pa
         "def test_value_is_small() -> None:\n    \"\"\"The value stays below 1.5. More words.\"\"\"\n"
         "    assert read_metrics('ch')['value'] < 1.5\n\n\n"
         "def test_value_is_not_negative() -> None:\n    assert read_metrics('ch')['value'] >= 0\n")
-    proc = run_publish(root, "seeds", "1", "2")
+    proc = run_publish(root, "seeds", "0", "1", "2")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # seed 2 breaks a claim
     report = json.loads((root / "_build" / "seeds" / "robustness.json").read_text())
-    assert report["seeds"] == [1, 2] and not report["all_claims_hold"]
+    assert report["seeds"] == [0, 1, 2] and not report["all_claims_hold"]
     small = report["claims"]["test_science_toy::test_value_is_small"]
     assert small["claim"] == "The value stays below 1.5."
-    assert small["outcomes"] == {"1": "passed", "2": "failed"} and not small["held_for_every_seed"]
+    assert small["outcomes"] == {"0": "passed", "1": "passed", "2": "failed"} and not small["held_for_every_seed"]
     assert report["claims"]["test_science_toy::test_value_is_not_negative"]["held_for_every_seed"]
     assert report["by_seed"]["2"]["numbers"]["ch"]["value"] == 2.0
     assert (root / "_build" / "seeds" / "1" / "cache").is_symlink()  # models shared with the main build
     assert json.loads((root / "book" / "robustness.json").read_text()) == report  # the committed copy
     assert "FAILED for seed 2: test_science_toy::test_value_is_small" in proc.stdout
+    proc = run_publish(root, "seeds", "1")  # no seed 0 or 2: the committed copy keeps seeds 0-2
+    assert proc.returncode == 0 and "left as it is" in proc.stdout
+    assert json.loads((root / "book" / "robustness.json").read_text()) == report
     assert run_publish(root, "execute", "3").returncode != 0  # seed numbers belong to 'seeds' only
