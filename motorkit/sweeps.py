@@ -245,6 +245,21 @@ def at_equal_time(curves: dict[int, SeedCurves]) -> tuple[float, np.ndarray]:
     return t_equal, np.array([c.at("seconds", t_equal).mean() for c in curves.values()])
 
 
+def effect_against_spread(final: dict[int, np.ndarray]) -> dict[str, float | np.ndarray]:
+    """What the largest batch size buys over the smallest, network by network, against the spread.
+
+    ``final`` maps batch size -> each network's final loss (networks in the same order). Returns the
+    per-network ``gain`` (smallest minus largest: positive when the larger batch ends lower), its
+    ``mean`` and ``sd`` over networks, and ``spread``: the standard deviation of the final loss between
+    networks, averaged over batch sizes. An effect whose |mean| is below ``spread`` does not stand out
+    from the differences between networks.
+    """
+    sizes = sorted(final)
+    gain = np.asarray(final[sizes[0]], dtype=float) - np.asarray(final[sizes[-1]], dtype=float)
+    spread = float(np.mean([np.std(final[b], ddof=1) for b in sizes]))
+    return {"gain": gain, "mean": float(gain.mean()), "sd": float(gain.std(ddof=1)), "spread": spread}
+
+
 def decrease_summary(losses: Sequence[float], window: int) -> dict[str, float]:
     """How a per-batch loss curve falls, measured on its ``window``-batch trailing moving average.
 

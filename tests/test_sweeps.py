@@ -166,3 +166,15 @@ def test_costs_to_level_and_equal_time_compare_batch_sizes() -> None:
     assert t_equal == pytest.approx(2.0)  # the quicker batch size trained for 2 s
     assert values == pytest.approx([1.0, 2.5])  # the larger batch, after 2 of its 8 s
     assert study[64].final(last_batches=15) == pytest.approx([0.75, 0.75])  # evaluations at batches 10 and 20
+
+
+def test_effect_against_spread_compares_the_batch_effect_with_network_differences() -> None:
+    import numpy as np
+
+    from motorkit import sweeps
+
+    final = {1024: np.array([2.0, 2.4, 2.2]), 8: np.array([2.3, 2.5, 2.1])}  # any order of sizes
+    effect = sweeps.effect_against_spread(final)
+    assert np.allclose(effect["gain"], [0.3, 0.1, -0.1])
+    assert effect["mean"] == pytest.approx(0.1) and effect["sd"] == pytest.approx(0.2)
+    assert effect["spread"] == pytest.approx(np.mean([0.2, 0.2]))
