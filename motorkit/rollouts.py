@@ -131,8 +131,8 @@ def rollout(
     matrices = field.trial_matrices(batch, generator, catch=catch).to(sim.device)
     noise = sim.draw_noise(n_steps, batch, generator)
     state = sim.start(targets)
-    carts, joints, hiddens, muscles = [sim.effector.joint2cartesian(state.joint)], [state.joint], [state.hidden], \
-        [state.muscle]
+    carts, joints = [sim.effector.joint2cartesian(state.joint)], [state.joint]
+    hiddens, muscles = [state.hidden], [state.muscle]
     actions, loads = [], []
     for t in range(n_steps):
         state, out = sim.step(state, targets, matrices, Noise(*(n[t] for n in noise)), compose(interventions, t))
