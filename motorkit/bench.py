@@ -1,12 +1,15 @@
 """Benchmarks: motorkit's training against MotorNet's own tutorial loop, measured side by side.
 
-* throughput: seconds per training batch (arm26, GRU 64, 1 s episodes) at the same batch size, for
-  MotorNet's loop (``env.reset``/``env.step`` with ``motornet.policy.PolicyGRU``) and for motorkit's
-  compiled step; medians over repeats; the ratio is MotorNet's time over motorkit's.
+* throughput: seconds per training batch (arm26, GRU 64, 1 s episodes) at each batch size (64 and
+  256), for MotorNet's loop (``env.reset``/``env.step`` with ``motornet.policy.PolicyGRU``) and for
+  motorkit's compiled step, each at its best on this machine (one or two threads for MotorNet's loop,
+  one or two processes for motorkit); medians over repeats; the ratio is MotorNet's time over motorkit's.
+* flop fraction: the GRU's matrix products per second in motorkit's training at the largest batch,
+  over the machine's peak on the cores motorkit used (a matmul microbenchmark in the same run).
 * time to criterion: wall-clock seconds until the mean endpoint error on the 8-target test set is
-  below 1 cm, compile included (a fresh compiler cache), for motorkit's recipe and for MotorNet's
-  tutorial recipe (batch 32, Adam 1e-3) on the same task, each in its own process, with a time cap.
-"""
+  below 1 cm, compile included (a fresh compiler cache), for ``motorkit train``'s default recipe and
+  for MotorNet's tutorial recipe (batch 32, Adam 1e-3) on the same task, each in its own process,
+  with a time cap."""
 
 from __future__ import annotations
 
@@ -18,18 +21,21 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 import motornet as mn
 import torch
+from tqdm.auto import tqdm
 
 from motorkit.metrics import endpoint_error
 from motorkit.tasks import CentreOutReach, TaskConfig
 from motorkit.training import TrainConfig, train
 
 CRITERION_CM = 1.0
-#: motorkit's recipe for the time-to-criterion run (see the README for why these values).
-RECIPE = TrainConfig(batch_size=64, batches=1000, lr=3e-3, lr_final=3e-4, eval_every=25, target_error_cm=CRITERION_CM)
+#: motorkit's recipe for the time-to-criterion run: what ``motorkit train`` does by default, stopping at 1 cm.
+RECIPE = TrainConfig(eval_every=25, target_error_cm=CRITERION_CM)
+#: Batch sizes of the throughput measurement.
+BATCH_SIZES: tuple[int, ...] = (64, 256)
 #: MotorNet's tutorial recipe.
 TUTORIAL = {"batch_size": 32, "lr": 1e-3, "hidden": 64, "grad_clip": 1.0}
 
@@ -81,20 +87,86 @@ def _median_seconds(fn: Any, repeats: int) -> float:
     return statistics.median(times)
 
 
-def throughput(batch_size: int, repeats: int, quick: bool = False) -> dict[str, Any]:
-    """Median seconds per training batch for both loops at the same batch size, and the ratio."""
-    task = TaskConfig(duration=0.2 if quick else 1.0)
-    loop = MotorNetLoop(task, hidden=64, lr=1e-3)
-    loop.train_batch(batch_size)  # warm-up
-    motornet_s = _median_seconds(lambda: loop.train_batch(batch_size), repeats)
-    config = replace(RECIPE, batch_size=batch_size, batches=repeats + 2, eval_every=10**6, target_error_cm=None,
-                     duration=task.duration, compile=not quick)
-    log = train(config, progress=False).log
+def motornet_seconds(batch_size: int, repeats: int, threads: int, duration: float = 1.0) -> float:
+    """Median seconds per training batch of MotorNet's tutorial loop with ``threads`` torch threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        loop = MotorNetLoop(TaskConfig(duration=duration), hidden=64, lr=1e-3)
+        loop.train_batch(batch_size)  # warm-up
+        return _median_seconds(lambda: loop.train_batch(batch_size), repeats)
+    finally:
+        torch.set_num_threads(before)
+
+
+def motorkit_seconds(batch_size: int, repeats: int, workers: int, duration: float = 1.0,
+                     compile: bool = True) -> tuple[float, float]:
+    """Median seconds per training batch of motorkit with ``workers`` processes (one thread each),
+    read from the training log, and the first batch's seconds (compile included)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        config = replace(RECIPE, batch_size=batch_size, batches=repeats + 2, eval_every=10**6,
+                         target_error_cm=None, duration=duration, compile=compile, workers=workers)
+        log = train(config, progress=False).log
+    finally:
+        torch.set_num_threads(before)
     per_batch = [b["wall_s"] - a["wall_s"] for a, b in zip(log[1:-1], log[2:])]
-    motorkit_s = statistics.median(per_batch)
-    return {"batch_size": batch_size, "repeats": repeats, "motornet_s_per_batch": motornet_s,
-            "motorkit_s_per_batch": motorkit_s, "first_batch_s_compile_included": log[0]["wall_s"],
-            "ratio": motornet_s / motorkit_s}
+    return statistics.median(per_batch), log[0]["wall_s"]
+
+
+def throughput(batch_size: int, repeats: int, quick: bool = False) -> dict[str, Any]:
+    """Both loops at one batch size, each at its best on this machine (threads for MotorNet's loop,
+    processes for motorkit's), and the ratio of the bests."""
+    duration = 0.2 if quick else 1.0
+    cores = min(2, os.cpu_count() or 1)
+    motornet = {n: motornet_seconds(batch_size, repeats, n, duration) for n in range(1, cores + 1)}
+    motorkit = {n: motorkit_seconds(batch_size, repeats, n, duration, compile=not quick)
+                for n in range(1, cores + 1) if batch_size % n == 0}
+    threads = min(motornet, key=motornet.get)
+    processes = min(motorkit, key=lambda n: motorkit[n][0])
+    return {"batch_size": batch_size, "repeats": repeats,
+            "motornet_s_per_batch": motornet[threads], "motornet_threads": threads,
+            "motorkit_s_per_batch": motorkit[processes][0], "motorkit_processes": processes,
+            "motorkit_threads_per_process": 1, "ratio": motornet[threads] / motorkit[processes][0],
+            "tried": {"motornet_s_by_threads": motornet,
+                      "motorkit_s_by_processes": {n: v[0] for n, v in motorkit.items()},
+                      "motorkit_first_batch_s_compile_included": {n: v[1] for n, v in motorkit.items()}}}
+
+
+def gru_flops_per_batch(batch_size: int, config: TrainConfig = RECIPE) -> float:
+    """Floating-point operations of the GRU's matrix products in one training batch, forward and backward.
+
+    Per trial and step the forward pass multiplies the input and the hidden state into three gates and
+    reads out the muscles (2 FLOPs per multiply-add); the backward pass costs twice the forward.
+    """
+    env = CentreOutReach(config.task_config())
+    h, n_in, m = config.hidden, env.n_inputs, env.n_muscles
+    forward = 2 * (n_in * 3 * h + h * 3 * h + h * m)
+    return 3.0 * forward * batch_size * env.config.n_steps
+
+
+def peak_flops(threads: int, size: int = 1024, repeats: int = 10) -> float:
+    """The machine's float32 matrix-product rate (FLOP/s) with ``threads`` threads: a matmul microbenchmark."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        a, b = torch.randn(size, size), torch.randn(size, size)
+        a @ b  # warm-up
+        return 2.0 * size**3 / _median_seconds(lambda: a @ b, repeats)
+    finally:
+        torch.set_num_threads(before)
+
+
+def flop_fraction(entry: dict[str, Any], quick: bool = False) -> dict[str, Any]:
+    """The GRU's FLOPs per second in motorkit's training (a ``throughput`` entry) over the peak of the
+    cores it used."""
+    cores = entry["motorkit_processes"] * entry["motorkit_threads_per_process"]
+    config = replace(RECIPE, duration=0.2) if quick else RECIPE
+    achieved = gru_flops_per_batch(entry["batch_size"], config) / entry["motorkit_s_per_batch"]
+    peak = peak_flops(cores, size=256 if quick else 1024)
+    return {"batch_size": entry["batch_size"], "achieved_gflops": achieved / 1e9, "peak_gflops": peak / 1e9, "peak_cores": cores,
+            "fraction": achieved / peak}
 
 
 def _criterion_motorkit(cap_s: float, quick: bool) -> dict[str, Any]:
@@ -134,18 +206,22 @@ def _in_subprocess(which: str, cap_s: float, threads: int, quick: bool) -> dict[
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_benchmarks(batch_size: int = 256, repeats: int = 10, cap_s: float = 300.0, threads: int = 1,
-                   quick: bool = False) -> dict[str, Any]:
-    """Both measurements, with thread counts set deliberately; returns a JSON-able report."""
+def run_benchmarks(batch_sizes: Sequence[int] = BATCH_SIZES, repeats: int = 10, cap_s: float = 300.0,
+                   threads: int = 1, quick: bool = False) -> dict[str, Any]:
+    """Throughput at each batch size, the GRU's share of the machine's peak at the largest, and the time
+    to criterion (``threads`` torch threads for both criterion races); returns a JSON-able report."""
     if quick:
-        batch_size, repeats, cap_s = min(batch_size, 16), min(repeats, 2), min(cap_s, 5.0)
+        batch_sizes, repeats, cap_s = [min(b, 16) for b in batch_sizes], min(repeats, 2), min(cap_s, 5.0)
+    entries = [throughput(b, repeats, quick) for b in tqdm(batch_sizes, desc="throughput", unit="batch size")]
+    largest = max(entries, key=lambda e: e["batch_size"])
+    report: dict[str, Any] = {"quick": quick, "torch": torch.__version__, "cores": os.cpu_count(),
+                              "throughput": entries, "flop_fraction": flop_fraction(largest, quick)}
     torch.set_num_threads(threads)
-    report: dict[str, Any] = {"threads": threads, "quick": quick, "torch": torch.__version__,
-                              "throughput": throughput(batch_size, repeats, quick)}
     motorkit_run = _in_subprocess("motorkit", cap_s, threads, quick)
     motornet_run = _in_subprocess("motornet", cap_s, threads, quick)
     report["time_to_criterion"] = {
-        "criterion_cm": CRITERION_CM, "cap_s": cap_s, "motorkit": motorkit_run, "motornet": motornet_run,
+        "criterion_cm": CRITERION_CM, "cap_s": cap_s, "threads": threads,
+        "motorkit": motorkit_run, "motornet": motornet_run,
         "speedup_at_least": motornet_run["seconds"] / motorkit_run["seconds"] if motorkit_run["reached"] else None,
     }
     return report
@@ -153,17 +229,21 @@ def run_benchmarks(batch_size: int = 256, repeats: int = 10, cap_s: float = 300.
 
 def format_report(report: dict[str, Any]) -> str:
     """A few readable lines of the report."""
-    tp, tc = report["throughput"], report["time_to_criterion"]
+    tc, ff = report["time_to_criterion"], report["flop_fraction"]
 
     def race(run: dict[str, Any]) -> str:
         state = "reached" if run["reached"] else "NOT reached"
         return f"{state} in {run['seconds']:.1f} s ({run['batches']} batches, error {run['error_cm']:.2f} cm)"
 
-    lines = [
-        f"threads: {report['threads']}  torch {report['torch']}{'  (quick: plumbing only)' if report['quick'] else ''}",
-        f"throughput at batch {tp['batch_size']} (median of {tp['repeats']}): MotorNet loop "
-        f"{tp['motornet_s_per_batch']:.3f} s/batch, motorkit {tp['motorkit_s_per_batch']:.3f} s/batch "
-        f"-> {tp['ratio']:.1f}x (motorkit's first batch, compile included: {tp['first_batch_s_compile_included']:.1f} s)",
+    lines = [f"torch {report['torch']}, {report['cores']} cores{'  (quick: plumbing only)' if report['quick'] else ''}"]
+    for tp in report["throughput"]:
+        lines.append(
+            f"throughput at batch {tp['batch_size']} (median of {tp['repeats']}): MotorNet loop "
+            f"{tp['motornet_s_per_batch']:.3f} s/batch ({tp['motornet_threads']} thread(s)), motorkit "
+            f"{tp['motorkit_s_per_batch']:.3f} s/batch ({tp['motorkit_processes']} process(es)) -> {tp['ratio']:.1f}x")
+    lines += [
+        f"GRU at batch {ff['batch_size']}: {ff['achieved_gflops']:.1f} GFLOP/s of a {ff['peak_gflops']:.1f} GFLOP/s "
+        f"matmul peak on {ff['peak_cores']} core(s): flop_fraction {ff['fraction']:.2f}",
         f"time to < {tc['criterion_cm']} cm (cap {tc['cap_s']:.0f} s): motorkit {race(tc['motorkit'])}; "
         f"MotorNet tutorial recipe {race(tc['motornet'])}",
     ]

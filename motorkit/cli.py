@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="cpu")
     train.add_argument("--no-compile", action="store_true", help="use the eager step")
+    train.add_argument("--workers", type=int, default=0, choices=(0, 1, 2),
+                       help="processes sharing each batch (0: two for batches of 128 or more on 2+ cores)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--out", required=True, metavar="DIR")
 
@@ -75,10 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="motorkit against MotorNet's own training loop, side by side")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
-    bench.add_argument("--batch-size", type=_positive_int, default=256)
+    bench.add_argument("--batch-sizes", type=_positive_int, nargs="+", default=[64, 256], metavar="N")
     bench.add_argument("--repeats", type=_positive_int, default=10)
     bench.add_argument("--cap", type=_non_negative_float, default=300.0, help="time cap (s) per criterion run")
-    bench.add_argument("--threads", type=_positive_int, default=1)
+    bench.add_argument("--threads", type=_positive_int, default=1, help="torch threads of the criterion races")
     bench.add_argument("--quick", action="store_true", help="tiny settings: checks the plumbing only")
     return parser
 
@@ -123,7 +125,7 @@ def _train(args: argparse.Namespace) -> int:
         effector=args.effector, field=args.field, strength=args.strength, catch_fraction=args.catch_fraction,
         batches=args.batches, batch_size=args.batch_size, hidden=args.hidden, lr=args.lr,
         lr_final=min(args.lr, TrainConfig.lr_final), target_error_cm=args.target_error_cm, seed=args.seed,
-        device=args.device, compile=not args.no_compile,
+        device=args.device, compile=not args.no_compile, workers=args.workers,
         init=None if args.init is None else str(Path(args.init).resolve()),
     )
     if config.init is not None:
@@ -156,7 +158,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from motorkit.bench import format_report, run_benchmarks
 
-    report = run_benchmarks(batch_size=args.batch_size, repeats=args.repeats, cap_s=args.cap,
+    report = run_benchmarks(batch_sizes=args.batch_sizes, repeats=args.repeats, cap_s=args.cap,
                             threads=args.threads, quick=args.quick)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
@@ -164,8 +166,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``motorkit`` console script."""
+    from motorkit.io import use_compile_cache
     from motorkit.training import MotorkitError
 
+    use_compile_cache()
     args = _parser().parse_args(argv)
     handler = {"train": _train, "evaluate": _evaluate, "bench": _bench}[args.command]
     try:

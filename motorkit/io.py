@@ -23,6 +23,20 @@ def build_dir() -> Path:
     return Path(os.environ.get("MOTORKIT_BUILD_DIR", REPO_ROOT / "_build")).resolve()
 
 
+def compile_cache_dir(build: Path | None = None) -> Path:
+    """Where inductor keeps compiled graphs for a build: ``<build>/cache/inductor``.
+
+    Under the build folder, beside the model cache, so that every process of a build (chapter kernels,
+    sweep workers, tests) reuses one compile of each graph, and ``make clean`` starts cold.
+    """
+    return (build_dir() if build is None else build) / "cache" / "inductor"
+
+
+def use_compile_cache() -> str:
+    """Point this process, and those it starts, at :func:`compile_cache_dir` (unless already set)."""
+    return os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(compile_cache_dir()))
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it onto ``path``."""
     path = Path(path)

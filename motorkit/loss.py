@@ -20,6 +20,10 @@ import torch
 
 from motorkit.closed_loop import Noise, Simulator, State, StepOutput, announce_eager_fallback
 
+#: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
+#: batch 64 than the Python wrapper, and the cold compile stays under 30 s; benchmarks/README.md).
+COMPILE_OPTIONS: dict[str, object] = {"cpp_wrapper": True}
+
 #: The loss terms, in the order the compiled episode computes them.
 TERMS: tuple[str, ...] = ("distance", "effort", "hidden")
 
@@ -54,28 +58,31 @@ class Batch(NamedTuple):
 class EpisodeLoss:
     """The differentiable episode: ``unroll`` steps per (compiled) call, loss terms summed in-graph."""
 
-    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True):
-        self.sim, self.unroll = sim, unroll
-        self.fn: Callable[..., tuple[State, torch.Tensor, StepOutput]] = self.chunk
+    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True, outputs: bool = False):
+        self.sim, self.unroll, self.outputs = sim, unroll, outputs
+        self.fn: Callable[..., tuple[State, torch.Tensor, StepOutput | None]] = self.chunk
         if compile:
-            self.fn = torch.compile(self.chunk, dynamic=False)
+            self.fn = torch.compile(self.chunk, dynamic=False, options=COMPILE_OPTIONS)
         self.compiled = compile
 
     def chunk(
         self, state: State, target: torch.Tensor, matrices: torch.Tensor, noise: Noise
-    ) -> tuple[State, torch.Tensor, StepOutput]:
-        """``unroll`` steps; returns the new state, the summed loss terms and the steps' outputs (time first)."""
+    ) -> tuple[State, torch.Tensor, StepOutput | None]:
+        """``unroll`` steps: the new state, the summed loss terms and, if ``outputs``, each step's outputs."""
         terms, outs = [], []
         for k in range(self.unroll):
             state, out = self.sim.step(state, target, matrices, Noise(*(n[k] for n in noise)))
             terms.append(step_terms(out.cartesian[:, :2], target, out.command, state.hidden))
             outs.append(out)
-        return state, torch.stack(terms).sum(0), StepOutput(*(torch.stack(x) for x in zip(*outs)))
+        steps = StepOutput(*(torch.stack(x) for x in zip(*outs))) if self.outputs else None
+        return state, torch.stack(terms).sum(0), steps
 
     def __call__(self, batch: Batch) -> dict[str, torch.Tensor]:
         """The loss terms of an episode by name, each averaged over its steps and trials."""
         noise = batch.noise
         state = self.sim.start(batch.targets)
+        if torch.is_grad_enabled():  # every chunk then sees inputs that require grad: one compiled graph, not two
+            state = State(*(s.detach().requires_grad_() for s in state))
         total = torch.zeros(len(TERMS), device=batch.targets.device)
         for t0 in range(0, noise.action.shape[0], self.unroll):
             chunk_noise = Noise(*(n[t0:t0 + self.unroll] for n in noise))

@@ -14,7 +14,7 @@ how a loss falls (:func:`decrease_summary`, :func:`start_transient`, :func:`firs
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -56,6 +56,8 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
     """
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
+    if n_jobs > 1:  # one single-process run per core, rather than parallel runs stacked on each other
+        configs = [replace(c, workers=1) if c.workers == 0 else c for c in configs]
     with warnings.catch_warnings(), joblib.parallel_config(
             backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
         # loky replaces a worker whose memory grew by 300 MB (compiled graphs do that) and warns; the

@@ -28,6 +28,7 @@ import torch
 from tqdm.auto import tqdm
 
 import motorkit
+from motorkit import parallel
 from motorkit.closed_loop import Simulator
 from motorkit.fields import ForceField
 from motorkit.io import atomic_write, build_dir, write_json
@@ -72,6 +73,7 @@ class TrainConfig(TaskConfig):
     checkpoint_every: int = 100
     compile: bool = True
     unroll: int = 2
+    workers: int = 0
     device: str = "cpu"
     init: str | None = None
 
@@ -80,6 +82,8 @@ class TrainConfig(TaskConfig):
         for name in ("hidden", "batch_size", "batches", "eval_every", "checkpoint_every", "unroll"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive count, got {getattr(self, name)}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be 0 (choose automatically) or a count of processes, got {self.workers}")
         if not (self.lr > 0 and self.lr_final > 0):
             raise ValueError(f"learning rates must be > 0, got lr={self.lr}, lr_final={self.lr_final}")
         self.force_field()  # validates field, strength and catch fraction
@@ -148,21 +152,23 @@ def draw_batch(env: CentreOutReach, sim: Simulator, field: ForceField, batch_siz
 
 
 def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer,
-               batch: Batch, weights: LossWeights,
-               grad_clip: float) -> dict[str, float]:
+               batch: Batch, weights: LossWeights, grad_clip: float,
+               group: parallel.Group = parallel.SINGLE) -> dict[str, float]:
     """One gradient step: run the episode, weigh the loss terms,
     backpropagate through the body, update the weights."""
     terms = episode(batch)  # each term: a mean over trials and steps
     loss = weights.total(terms)
-    if not torch.isfinite(loss):
-        raise TrainingDiverged(f"loss became {loss.item()}")
     optimizer.zero_grad(set_to_none=True)
     loss.backward()  # through network, muscles and skeleton, to step 1
     policy = episode.sim.policy
+    # the whole batch's gradient and loss, if it was shared out
+    total = group.average(policy.parameters(), [loss, *terms.values()])
+    if not torch.isfinite(total[0]):
+        raise TrainingDiverged(f"loss became {total[0].item()}")
     torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)
     optimizer.step()
-    logged = {f"loss_{name}": term.item() for name, term in terms.items()}
-    return {"loss": loss.item(), **logged}
+    logged = dict(zip((f"loss_{name}" for name in terms), total[1:].tolist()))
+    return {"loss": total[0].item(), **logged}
 
 
 def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimizer, generator: torch.Generator,
@@ -218,7 +224,7 @@ def _resume_state(out: Path | None, config: TrainConfig) -> dict[str, Any] | Non
         return None
     payload = load_checkpoint(out)
     saved = TrainConfig.from_dict(payload["config"])
-    if replace(saved, batches=config.batches, device=config.device) != config:
+    if replace(saved, batches=config.batches, device=config.device, workers=config.workers) != config:
         raise CheckpointError(f"{out} holds a checkpoint of a different configuration; choose another --out")
     return payload
 
@@ -231,7 +237,18 @@ def train(
     Stops early when ``config.target_error_cm`` is set and the test-set endpoint error falls below it.
     Stops after ``deadline_s`` seconds of this call, if given (a time cap for benchmarks).
     Raises :class:`TrainingDiverged` on a NaN/Inf loss, leaving the last good checkpoint in place.
+    Large batches are shared out over two processes (:mod:`motorkit.parallel`; ``config.workers``).
     """
+    workers = parallel.workers_for(config.batch_size, config.workers)
+    if workers == 1:
+        return _train(config, out, progress, deadline_s)
+    with parallel.group(workers, _train, (config, out, False, deadline_s)) as group:
+        return _train(config, out, progress, deadline_s, group=group)
+
+
+def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline_s: float | None,
+           group: parallel.Group = parallel.SINGLE) -> TrainResult:
+    """The training loop of one process of ``group`` (its leader logs, evaluates and checkpoints)."""
     out = None if out is None else Path(out)
     env, policy = build(config)
     if config.init is not None:
@@ -257,15 +274,15 @@ def train(
     t_start = time.perf_counter()
     last_saved = first
     bar = tqdm(range(first, config.batches), desc=f"train {config.effector}/{config.field}",
-               disable=not progress, initial=first, total=config.batches, unit="batch")
+               disable=not (progress and group.leader), initial=first, total=config.batches, unit="batch")
     try:
         for batch in bar:
             lr = config.learning_rate(batch)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            trials = draw_batch(env, sim, field, config.batch_size, generator)
+            for param_group in optimizer.param_groups:
+                param_group["lr"] = lr
+            trials = group.take(draw_batch(env, sim, field, config.batch_size, generator))
             try:
-                step = train_step(episode, optimizer, trials, weights, config.grad_clip)
+                step = train_step(episode, optimizer, trials, weights, config.grad_clip, group)
             except TrainingDiverged as exc:
                 where = (f"the last good checkpoint is {out} (batch {last_saved})" if out is not None and last_saved
                          else "no checkpoint was written")
@@ -274,7 +291,7 @@ def train(
                    "wall_s": elapsed0 + time.perf_counter() - t_start}
             log.append(row)
             done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
-            if (batch + 1) % config.eval_every == 0 or done:
+            if group.leader and ((batch + 1) % config.eval_every == 0 or done):
                 metrics = rollout(sim, env.test_targets(), field).metrics()
                 row["test_endpoint_error_cm"] = metrics["endpoint_error_cm"]
                 row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
@@ -283,13 +300,14 @@ def train(
                 if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
                     done = True
                 bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")
-            if out is not None and ((batch + 1) % config.checkpoint_every == 0 or done):
+            done = group.agree(done)
+            if group.leader and out is not None and ((batch + 1) % config.checkpoint_every == 0 or done):
                 save_checkpoint(out, policy, optimizer, generator, config, batch + 1, log, finished=done)
                 last_saved = batch + 1
             if done:
                 break
     except KeyboardInterrupt:
-        if out is not None and log and log[-1]["batch"] > last_saved:
+        if group.leader and out is not None and log and log[-1]["batch"] > last_saved:
             save_checkpoint(out, policy, optimizer, generator, config, int(log[-1]["batch"]), log)
         raise
     finally:
@@ -327,7 +345,7 @@ def model_code_hash() -> str:
 def cache_dir(config: TrainConfig) -> Path:
     """Where the model of ``config`` lives in the cache: keyed on the full configuration and the code."""
     data = config.to_dict()
-    data["device"] = "any"
+    data["device"] = data["workers"] = "any"  # neither changes the model beyond float rounding
     if data["init"] is not None:
         data["init"] = Path(data["init"]).name  # a cache entry's name already holds its own key
     key = hashlib.sha256(json.dumps({"config": data, "code": model_code_hash()}, sort_keys=True).encode())

@@ -21,10 +21,12 @@ import pytest
 import torch
 
 from motorkit import publish
+from motorkit.io import use_compile_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The build the tests read: ``$MOTORKIT_BUILD_DIR`` (e.g. a seed build of ``publish seeds``), else ``_build``.
 BUILD = Path(os.environ.get("MOTORKIT_BUILD_DIR", ROOT / "_build")).resolve()
+use_compile_cache()  # unit tests, chapters and their workers share one inductor cache under the build folder
 
 
 def _reuse() -> bool:

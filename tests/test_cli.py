@@ -120,6 +120,11 @@ def test_bench_quick_reports_both_loops() -> None:
     proc = _run("bench", "--quick", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["throughput"]["motornet_s_per_batch"] > 0 and report["throughput"]["ratio"] > 0
+    assert [e["batch_size"] for e in report["throughput"]] == [16, 16]  # 64 and 256, made tiny by --quick
+    for entry in report["throughput"]:
+        assert entry["motornet_s_per_batch"] > 0 and entry["ratio"] > 0
+        assert entry["motornet_threads"] in (1, 2) and entry["motorkit_processes"] in (1, 2)
+        assert set(entry["tried"]["motorkit_s_by_processes"]) == {"1", "2"}  # one process and two were timed
+    assert 0 < report["flop_fraction"]["fraction"] < 1
     for who in ("motorkit", "motornet"):
         assert report["time_to_criterion"][who]["batches"] >= 1

@@ -13,7 +13,7 @@ from motorkit.closed_loop import Noise, Simulator
 from motorkit.loss import EpisodeLoss
 from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
-from motorkit.training import TrainConfig, build
+from motorkit.training import TrainConfig, build, draw_batch
 
 
 def _stock_env(task: TaskConfig) -> CentreOutReach:
@@ -30,7 +30,7 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     config = TrainConfig(effector=effector, field="cw", batch_size=64, duration=0.5)
     env, policy = build(config)
     sim = Simulator(env, policy)
-    episode = EpisodeLoss(sim, unroll=config.unroll, compile=True)
+    episode = EpisodeLoss(sim, unroll=config.unroll, compile=True, outputs=True)
     generator = torch.Generator().manual_seed(3)
     targets = env.sample_targets(config.batch_size, generator)
     matrices = config.force_field().trial_matrices(config.batch_size, generator)
@@ -131,3 +131,23 @@ def test_take_and_split_slice_every_array_of_the_record() -> None:
     assert record.config["strength"] == 8.0  # a slice owns its configuration
     with pytest.raises(ValueError, match="cannot split 16 trials into 3"):
         record.split(3)
+
+
+def test_compiled_gradients_match_eager_and_one_graph_serves_every_chunk() -> None:
+    # the fidelity test above checks the forward pass; training needs the backward pass right too
+    from torch._dynamo.utils import counters
+
+    config = TrainConfig(batch_size=16, duration=0.2, field="cw")
+    env, policy = build(config)
+    sim = Simulator(env, policy)
+    batch = draw_batch(env, sim, config.force_field(), config.batch_size, torch.Generator().manual_seed(1))
+    grads = {}
+    for compiled in (False, True):
+        torch._dynamo.reset()
+        counters.clear()
+        policy.zero_grad()
+        episode = EpisodeLoss(sim, config.unroll, compile=compiled)
+        config.loss_weights().total(episode(batch)).backward()
+        grads[compiled] = torch.cat([p.grad.flatten() for p in policy.parameters()])
+    assert counters["stats"]["unique_graphs"] == 1  # the first chunk does not compile a graph of its own
+    torch.testing.assert_close(grads[True], grads[False], rtol=1e-4, atol=1e-7)
