@@ -73,7 +73,7 @@ class TrainConfig(TaskConfig):
     checkpoint_every: int = 100
     compile: bool = True
     unroll: int = 2
-    workers: int = 0
+    workers: int = 0  # processes sharing each batch; 0: motorkit.parallel.workers_for chooses
     device: str = "cpu"
     init: str | None = None
 
