@@ -38,11 +38,14 @@ MIN_PARALLEL_BATCH: int = 128
 TIMEOUT = datetime.timedelta(minutes=10)
 
 
-def workers_for(batch_size: int, requested: int = 0) -> int:
-    """How many processes a training run uses: ``requested`` if > 0, else 2 for large batches on 2+ cores."""
+def workers_for(batch_size: int, requested: int = 0, device: str = "cpu") -> int:
+    """How many processes a training run uses: ``requested`` if > 0, else 2 for large, even batches on
+    a CPU with 2+ cores (one process per GPU)."""
     if requested > 0:
+        if batch_size % requested:
+            raise ValueError(f"a batch of {batch_size} trials does not split evenly over {requested} processes")
         return requested
-    if (os.cpu_count() or 1) < 2 or batch_size < MIN_PARALLEL_BATCH:
+    if device != "cpu" or (os.cpu_count() or 1) < 2 or batch_size < MIN_PARALLEL_BATCH or batch_size % 2:
         return 1
     return 2
 

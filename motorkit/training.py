@@ -239,7 +239,7 @@ def train(
     Raises :class:`TrainingDiverged` on a NaN/Inf loss, leaving the last good checkpoint in place.
     Large batches are shared out over two processes (:mod:`motorkit.parallel`; ``config.workers``).
     """
-    workers = parallel.workers_for(config.batch_size, config.workers)
+    workers = parallel.workers_for(config.batch_size, config.workers, config.device)
     if workers == 1:
         return _train(config, out, progress, deadline_s)
     with parallel.group(workers, _train, (config, out, False, deadline_s)) as group:

@@ -46,6 +46,9 @@ def test_workers_are_chosen_by_batch_size_and_do_not_change_the_cache_key(monkey
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert parallel.workers_for(64) == 1 and parallel.workers_for(parallel.MIN_PARALLEL_BATCH) == 2
     assert parallel.workers_for(256, requested=1) == 1 and parallel.workers_for(16, requested=2) == 2
+    assert parallel.workers_for(257) == 1 and parallel.workers_for(256, device="cuda") == 1
+    with pytest.raises(ValueError, match="evenly"):
+        parallel.workers_for(63, requested=2)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 1)
     assert parallel.workers_for(256) == 1
     assert cache_dir(TrainConfig(workers=2)) == cache_dir(TrainConfig(workers=0))
