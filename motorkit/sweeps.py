@@ -63,8 +63,11 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
         # loky replaces a worker whose memory grew by 300 MB (compiled graphs do that) and warns; the
         # worker's jobs go to its replacement, so the warning would only clutter a chapter's output
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
-        jobs = joblib.Parallel(return_as="generator")(joblib.delayed(_run_one)(c) for c in configs)
-        return list(tqdm(jobs, total=len(configs), desc="sweep", unit="run", disable=not progress))
+        # longest runs first (trials to simulate as the measure), so that no core idles at the end
+        order = sorted(range(len(configs)), key=lambda i: -configs[i].batch_size * configs[i].batches)
+        jobs = joblib.Parallel(return_as="generator")(joblib.delayed(_run_one)(configs[i]) for i in order)
+        runs = dict(zip(order, tqdm(jobs, total=len(configs), desc="sweep", unit="run", disable=not progress)))
+        return [runs[i] for i in range(len(configs))]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -38,9 +38,10 @@ def test_cache_trains_once_and_keys_on_configuration(monkeypatch: pytest.MonkeyP
 
 
 def test_sweep_on_local_processes_keeps_input_order() -> None:
-    configs = [replace(TINY, seed=s) for s in (0, 1, 2)]
+    # the longest run is dispatched first; the results still come back in the order asked
+    configs = [replace(TINY, seed=s, batch_size=b) for s, b in ((0, 4), (1, 16), (2, 8))]
     runs = run_sweep(configs, n_jobs=2, progress=False)
-    assert [r.config.seed for r in runs] == [0, 1, 2]
+    assert [(r.config.seed, r.config.batch_size) for r in runs] == [(0, 4), (1, 16), (2, 8)]
     assert all(len(r.log) == 2 and (r.out / "checkpoint.pt").exists() for r in runs)
     assert runs[0].log[-1]["loss"] != runs[1].log[-1]["loss"]
 
