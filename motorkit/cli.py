@@ -166,10 +166,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``motorkit`` console script."""
-    from motorkit.io import use_compile_cache
     from motorkit.training import MotorkitError
 
-    use_compile_cache()
     args = _parser().parse_args(argv)
     handler = {"train": _train, "evaluate": _evaluate, "bench": _bench}[args.command]
     try:
