@@ -28,6 +28,7 @@ import torch
 from tqdm.auto import tqdm
 
 from motorkit.metrics import endpoint_error
+from motorkit.parallel import torch_threads
 from motorkit.tasks import CentreOutReach, TaskConfig
 from motorkit.training import TrainConfig, train
 
@@ -89,28 +90,20 @@ def _median_seconds(fn: Any, repeats: int) -> float:
 
 def motornet_seconds(batch_size: int, repeats: int, threads: int, duration: float = 1.0) -> float:
     """Median seconds per training batch of MotorNet's tutorial loop with ``threads`` torch threads."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         loop = MotorNetLoop(TaskConfig(duration=duration), hidden=64, lr=1e-3)
         loop.train_batch(batch_size)  # warm-up
         return _median_seconds(lambda: loop.train_batch(batch_size), repeats)
-    finally:
-        torch.set_num_threads(before)
 
 
 def motorkit_seconds(batch_size: int, repeats: int, workers: int, duration: float = 1.0,
                      compile: bool = True) -> tuple[float, float]:
     """Median seconds per training batch of motorkit with ``workers`` processes (one thread each),
     read from the training log, and the first batch's seconds (compile included)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        config = replace(RECIPE, batch_size=batch_size, batches=repeats + 2, eval_every=10**6,
-                         target_error_cm=None, duration=duration, compile=compile, workers=workers)
+    config = replace(RECIPE, batch_size=batch_size, batches=repeats + 2, eval_every=10**6,
+                     target_error_cm=None, duration=duration, compile=compile, workers=workers)
+    with torch_threads(1):
         log = train(config, progress=False).log
-    finally:
-        torch.set_num_threads(before)
     per_batch = [b["wall_s"] - a["wall_s"] for a, b in zip(log[1:-1], log[2:])]
     return statistics.median(per_batch), log[0]["wall_s"]
 
@@ -148,14 +141,10 @@ def gru_flops_per_batch(batch_size: int, config: TrainConfig = RECIPE) -> float:
 
 def peak_flops(threads: int, size: int = 1024, repeats: int = 10) -> float:
     """The machine's float32 matrix-product rate (FLOP/s) with ``threads`` threads: a matmul microbenchmark."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         a, b = torch.randn(size, size), torch.randn(size, size)
         a @ b  # warm-up
         return 2.0 * size**3 / _median_seconds(lambda: a @ b, repeats)
-    finally:
-        torch.set_num_threads(before)
 
 
 def flop_fraction(entry: dict[str, Any], quick: bool = False) -> dict[str, Any]:
@@ -165,8 +154,8 @@ def flop_fraction(entry: dict[str, Any], quick: bool = False) -> dict[str, Any]:
     config = replace(RECIPE, duration=0.2) if quick else RECIPE
     achieved = gru_flops_per_batch(entry["batch_size"], config) / entry["motorkit_s_per_batch"]
     peak = peak_flops(cores, size=256 if quick else 1024)
-    return {"batch_size": entry["batch_size"], "achieved_gflops": achieved / 1e9, "peak_gflops": peak / 1e9, "peak_cores": cores,
-            "fraction": achieved / peak}
+    return {"batch_size": entry["batch_size"], "achieved_gflops": achieved / 1e9, "peak_gflops": peak / 1e9,
+            "peak_cores": cores, "fraction": achieved / peak}
 
 
 def _criterion_motorkit(cap_s: float, quick: bool) -> dict[str, Any]:

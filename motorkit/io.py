@@ -24,17 +24,20 @@ def build_dir() -> Path:
 
 
 def compile_cache_dir(build: Path | None = None) -> Path:
-    """Where inductor keeps compiled graphs for a build: ``<build>/cache/inductor``.
+    """Where inductor keeps compiled graphs: ``$TORCHINDUCTOR_CACHE_DIR`` if set, else ``<build>/cache/inductor``.
 
     Under the build folder, beside the model cache, so that every process of a build (chapter kernels,
     sweep workers, tests) reuses one compile of each graph, and ``make clean`` starts cold.
     """
+    if "TORCHINDUCTOR_CACHE_DIR" in os.environ:
+        return Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
     return (build_dir() if build is None else build) / "cache" / "inductor"
 
 
 def use_compile_cache() -> str:
-    """Point this process, and those it starts, at :func:`compile_cache_dir` (unless already set)."""
-    return os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(compile_cache_dir()))
+    """Point this process, and those it starts, at :func:`compile_cache_dir`."""
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(compile_cache_dir())
+    return os.environ["TORCHINDUCTOR_CACHE_DIR"]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:

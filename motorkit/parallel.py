@@ -38,12 +38,16 @@ MIN_PARALLEL_BATCH: int = 128
 TIMEOUT = datetime.timedelta(minutes=10)
 
 
+def _check_split(batch_size: int, world: int) -> None:
+    if batch_size % world:
+        raise ValueError(f"a batch of {batch_size} trials does not split evenly over {world} processes")
+
+
 def workers_for(batch_size: int, requested: int = 0, device: str = "cpu") -> int:
     """How many processes a training run uses: ``requested`` if > 0, else 2 for large, even batches on
     a CPU with 2+ cores (one process per GPU)."""
     if requested > 0:
-        if batch_size % requested:
-            raise ValueError(f"a batch of {batch_size} trials does not split evenly over {requested} processes")
+        _check_split(batch_size, requested)
         return requested
     if device != "cpu" or (os.cpu_count() or 1) < 2 or batch_size < MIN_PARALLEL_BATCH or batch_size % 2:
         return 1
@@ -53,8 +57,7 @@ def workers_for(batch_size: int, requested: int = 0, device: str = "cpu") -> int
 def take(batch: Batch, rank: int, world: int) -> Batch:
     """Process ``rank``'s equal share of the trials of ``batch`` (noise is time-first)."""
     size = batch.targets.shape[0]
-    if size % world:
-        raise ValueError(f"a batch of {size} trials does not split evenly over {world} processes")
+    _check_split(size, world)
     part = slice(rank * size // world, (rank + 1) * size // world)
     return Batch(batch.targets[part], batch.matrices[part], Noise(*(n[:, part] for n in batch.noise)))
 
@@ -107,6 +110,17 @@ class Group:
 SINGLE = Group()
 
 
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run a block with ``n`` torch threads, then restore the count it had."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _store(folder: Path, world: int) -> dist.Store:
     return dist.FileStore(str(folder / "store"), world)
 
@@ -123,7 +137,6 @@ def group(world: int, run: Callable[..., Any], args: tuple[Any, ...]) -> Iterato
     (folder / "run.pkl").write_bytes(pickle.dumps((run, args)))
     others = [subprocess.Popen([sys.executable, "-m", "motorkit.parallel", str(folder), str(rank), str(world)])
               for rank in range(1, world)]
-    threads = torch.get_num_threads()
     ok = False
     try:
         store = _store(folder, world)
@@ -132,11 +145,10 @@ def group(world: int, run: Callable[..., Any], args: tuple[Any, ...]) -> Iterato
                 if process.poll() is not None:
                     raise RuntimeError(f"training process {rank} exited at start (code {process.returncode})")
                 time.sleep(0.05)
-        torch.set_num_threads(1)  # one core each
-        yield Group(0, world, store)
+        with torch_threads(1):  # one core each
+            yield Group(0, world, store)
         ok = True
     finally:
-        torch.set_num_threads(threads)
         for process in others:
             try:
                 process.wait(timeout=60 if ok else 0.1)

@@ -173,7 +173,7 @@ def _kernel_environment(build: Path) -> dict[str, str]:
     jupyter_path = os.pathsep.join(p for p in (str(build / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p)
     return {
         "MOTORKIT_BUILD_DIR": str(build),
-        "TORCHINDUCTOR_CACHE_DIR": os.environ.get("TORCHINDUCTOR_CACHE_DIR", str(compile_cache_dir(build))),
+        "TORCHINDUCTOR_CACHE_DIR": str(compile_cache_dir(build)),
         "JUPYTER_PATH": jupyter_path,
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
         "MKL_NUM_THREADS": os.environ.get("MKL_NUM_THREADS", "2"),
