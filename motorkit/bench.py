@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from motorkit.metrics import endpoint_error
 from motorkit.parallel import torch_threads
-from motorkit.tasks import CentreOutReach, TaskConfig
+from motorkit.tasks import CentreOutReach, TaskConfig, Trials
 from motorkit.training import TrainConfig, train
 
 CRITERION_CM = 1.0
@@ -48,14 +48,15 @@ class MotorNetLoop:
         torch.manual_seed(seed)
         effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle(), timestep=task.dt)
         self.env = CentreOutReach(task, effector=effector)
-        self.policy = mn.policy.PolicyGRU(self.env.n_inputs, hidden, self.env.n_muscles, device="cpu")
+        n_obs = int(self.env.observation_space.shape[0])  # motornet's own observation (no go signal)
+        self.policy = mn.policy.PolicyGRU(n_obs, hidden, self.env.n_muscles, device="cpu")
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=lr)
         self.generator = torch.Generator().manual_seed(seed + 1)
 
-    def episode(self, targets: torch.Tensor) -> torch.Tensor:
+    def episode(self, trials: Trials) -> torch.Tensor:
         """Hand positions (B, T, 2) over one episode, through env.step."""
-        h = self.policy.init_hidden(targets.shape[0])
-        obs, _ = self.env.reset(options={"targets": targets})
+        h = self.policy.init_hidden(trials.target.shape[0])
+        obs, _ = self.env.reset(options={"trials": trials})
         hand = []
         for _ in range(self.env.config.n_steps):
             action, h = self.policy(obs, h)
@@ -64,8 +65,8 @@ class MotorNetLoop:
         return torch.stack(hand, dim=1)
 
     def train_batch(self, batch_size: int) -> float:
-        targets = self.env.sample_targets(batch_size, self.generator)
-        loss = torch.linalg.vector_norm(self.episode(targets) - targets[:, None], dim=-1).mean()
+        trials = self.env.sample_trials(batch_size, self.generator)
+        loss = torch.linalg.vector_norm(self.episode(trials) - trials.target[:, None], dim=-1).mean()
         self.optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.policy.parameters(), TUTORIAL["grad_clip"])
@@ -74,9 +75,9 @@ class MotorNetLoop:
 
     @torch.no_grad()
     def test_error_cm(self) -> float:
-        targets = self.env.test_targets()
-        hand = self.episode(targets).numpy()
-        return float(100 * endpoint_error(hand, targets.numpy(), self.env.config.dt).mean())
+        trials = self.env.test_trials()
+        hand = self.episode(trials).numpy()
+        return float(100 * endpoint_error(hand, trials.target.numpy(), self.env.config.dt).mean())
 
 
 def _median_seconds(fn: Any, repeats: int) -> float:

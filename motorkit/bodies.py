@@ -10,6 +10,7 @@ curves, moment arms, open-loop simulations) live in :mod:`motorkit.effectors`.
 
 from __future__ import annotations
 
+import math
 import types
 
 import motornet as mn
@@ -19,6 +20,18 @@ EFFECTORS: tuple[str, ...] = ("pointmass", "arm26")
 
 #: Start posture of the arm for the centre-out test set (book/conventions.md): shoulder 60 deg, elbow 90 deg.
 ARM_START_DEG: tuple[float, float] = (60.0, 90.0)
+
+#: Where training trials start (book/conventions.md), per effector, as ((lo, hi), (lo, hi)) of the two
+#: joints in motornet's coordinates: degrees of shoulder and elbow for the arm (its test posture,
+#: 60/90 deg, is in the middle), metres of x and y for the point mass (the origin in the middle).
+START_REGION: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "arm26": ((30.0, 90.0), (60.0, 120.0)),
+    "pointmass": ((-0.4, 0.4), (-0.4, 0.4)),
+}
+
+#: How far inside its limits a target must lie to count as reachable: 5 deg of each arm joint,
+#: 10 cm from the point mass's walls.
+REACH_MARGIN: dict[str, float] = {"arm26": math.radians(5.0), "pointmass": 0.10}
 
 
 def _clip_activation_float_bounds(self: mn.muscle.Muscle, a: torch.Tensor) -> torch.Tensor:
@@ -47,3 +60,30 @@ def make_effector(name: str, dt: float = 0.01) -> mn.effector.Effector:
     else:
         raise ValueError(f"unknown effector {name!r}: choose one of {', '.join(EFFECTORS)}")
     return make_compilable(effector)
+
+
+def joint_position(effector: mn.effector.Effector, hand: torch.Tensor) -> torch.Tensor:
+    """Joint positions (B, dof) that put the hand at ``hand`` (B, 2) m: motornet's units, NaN if out of reach.
+
+    The point mass's joints are its position. For the arm this is the closed-form inverse of motornet's
+    two-link kinematics, with the elbow flexed (motornet's elbow angle is >= 0); a point the links cannot
+    span gets NaN.
+    """
+    hand = torch.as_tensor(hand, dtype=torch.float32).reshape(-1, 2)
+    if isinstance(effector, mn.effector.ReluPointMass24):
+        return hand.clone()
+    l1, l2 = float(effector.skeleton.L1), float(effector.skeleton.L2)
+    cos_elbow = (hand.square().sum(-1) - l1**2 - l2**2) / (2 * l1 * l2)
+    elbow = torch.acos(torch.where(cos_elbow.abs() <= 1, cos_elbow, torch.nan))
+    shoulder = torch.atan2(hand[:, 1], hand[:, 0]) - torch.atan2(l2 * torch.sin(elbow), l1 + l2 * torch.cos(elbow))
+    shoulder = torch.remainder(shoulder + math.pi, 2 * math.pi) - math.pi  # in (-pi, pi]
+    return torch.stack([shoulder, elbow], dim=-1)
+
+
+def reachable(effector: mn.effector.Effector, name: str, hand: torch.Tensor) -> torch.Tensor:
+    """Whether each hand position (B, 2) m lies within the joint limits, ``REACH_MARGIN`` inside (B,) bool."""
+    joint = joint_position(effector, hand)
+    margin = REACH_MARGIN[name]
+    lo = effector.pos_lower_bound.reshape(1, -1) + margin
+    hi = effector.pos_upper_bound.reshape(1, -1) - margin
+    return ((joint >= lo) & (joint <= hi)).all(dim=-1)  # NaN compares False: out of reach

@@ -16,6 +16,7 @@ from typing import NoReturn, Sequence
 
 from motorkit.bodies import EFFECTORS
 from motorkit.fields import FIELDS, ForceField
+from motorkit.tasks import STARTS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,7 +44,20 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
+    from motorkit.training import TrainConfig
+
+    defaults = TrainConfig()
     parser = _Parser(prog="motorkit", description="Train, evaluate and benchmark reaching controllers.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -53,10 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--strength", type=_non_negative_float, default=8.0, help="curl strength k (N·s/m)")
     train.add_argument("--catch-fraction", type=_non_negative_float, default=0.0, help="fraction of catch trials")
     train.add_argument("--init", metavar="CKPT_DIR", help="fine-tune from this checkpoint")
-    train.add_argument("--batches", type=_positive_int, default=600)
-    train.add_argument("--batch-size", type=_positive_int, default=64)
-    train.add_argument("--hidden", type=_positive_int, default=64)
-    train.add_argument("--lr", type=_non_negative_float, default=3e-3)
+    train.add_argument("--batches", type=_positive_int, default=defaults.batches)
+    train.add_argument("--batch-size", type=_positive_int, default=defaults.batch_size)
+    train.add_argument("--hidden", type=_positive_int, default=defaults.hidden)
+    train.add_argument("--lr", type=_non_negative_float, default=defaults.lr)
+    train.add_argument("--starts", choices=STARTS, default=defaults.starts,
+                       help="start postures: over the workspace region, or the test posture only (the poster's)")
+    train.add_argument("--delay", type=_non_negative_float, nargs=2, default=defaults.delay, metavar=("MIN", "MAX"),
+                       help="seconds from target to go cue, drawn per trial (default: go at once)")
+    train.add_argument("--movement-time", type=_non_negative_float, default=defaults.movement_time,
+                       help="seconds after the go cue from which the hand must be at the target")
+    for term in ("effort", "smoothness", "hidden"):
+        train.add_argument(f"--{term}-weight", type=_non_negative_float, default=getattr(defaults, f"{term}_weight"),
+                           help=f"weight of the {term} cost (motorkit.loss)")
     train.add_argument("--target-error-cm", type=_non_negative_float, default=None,
                        help="stop once the test-set endpoint error is below this")
     train.add_argument("--seed", type=int, default=0)
@@ -73,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--strength", type=_non_negative_float, default=None)
     evaluate.add_argument("--catch", action="store_true", help="field off on every trial (after-effects)")
     evaluate.add_argument("--seed", type=int, default=0)
+    start = evaluate.add_mutually_exclusive_group()
+    start.add_argument("--start-deg", type=_finite_float, nargs=2, metavar=("SHOULDER", "ELBOW"),
+                       help="arm: start the reaches at these joint angles (deg; default 60 90)")
+    start.add_argument("--start-xy", type=_finite_float, nargs=2, metavar=("X", "Y"),
+                       help="point mass: start the reaches here (m; default 0 0)")
+    evaluate.add_argument("--reach", type=_non_negative_float, default=None, metavar="METRES",
+                          help="distance of the 8 targets from the start (default: the task's)")
     evaluate.add_argument("--out", required=True, metavar="FILE.npz")
 
     bench = sub.add_parser("bench", help="motorkit against MotorNet's own training loop, side by side")
@@ -126,7 +156,9 @@ def _train(args: argparse.Namespace) -> int:
         batches=args.batches, batch_size=args.batch_size, hidden=args.hidden, lr=args.lr,
         lr_final=min(args.lr, TrainConfig.lr_final), target_error_cm=args.target_error_cm, seed=args.seed,
         device=args.device, compile=not args.no_compile, workers=args.workers,
-        init=None if args.init is None else str(Path(args.init).resolve()),
+        init=None if args.init is None else str(Path(args.init).resolve()), starts=args.starts,
+        delay=tuple(args.delay), movement_time=args.movement_time, effort_weight=args.effort_weight,
+        smoothness_weight=args.smoothness_weight, hidden_weight=args.hidden_weight,
     )
     if config.init is not None:
         load_checkpoint(config.init)
@@ -144,11 +176,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     from motorkit.training import load_policy
 
     result = load_policy(args.checkpoint)
+    arm = result.config.effector == "arm26"
+    if (args.start_deg is not None and not arm) or (args.start_xy is not None and arm):
+        flag, other = ("--start-deg", "--start-xy") if args.start_deg is not None else ("--start-xy", "--start-deg")
+        raise ValueError(f"{flag} does not apply to this {result.config.effector} policy; use {other}")
+    start = args.start_deg if args.start_deg is not None else args.start_xy
+    if args.reach is not None and not args.reach > 0:
+        raise ValueError(f"--reach must be > 0 m, got {args.reach}")
     trained = result.config.force_field()
     field = ForceField(args.field or trained.kind, trained.strength if args.strength is None else args.strength)
     out = Path(args.out)
     _check_writable_file(out)
-    record = result.evaluate(field, catch=args.catch, seed=args.seed)
+    record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach)
     record.config["checkpoint"] = str(Path(args.checkpoint).resolve())
     record.save(out)
     print(json.dumps(record.metrics(), indent=2))

@@ -16,7 +16,7 @@ import torch
 
 from motorkit.fields import endpoint_force
 from motorkit.policy import GRUPolicy
-from motorkit.tasks import CentreOutReach
+from motorkit.tasks import CentreOutReach, Trials
 
 _ANNOUNCED_FALLBACK = False
 
@@ -45,6 +45,7 @@ class StepOutput(NamedTuple):
     action: torch.Tensor  # (B, M) command applied to the muscles: noise added, clipped as motornet clips
     load: torch.Tensor  # (B, 2) endpoint force applied during the step (N)
     cartesian: torch.Tensor  # (B, 4) hand position and velocity after the step
+    hidden: torch.Tensor  # (B, H) the policy's hidden state after the step
 
 
 def announce_eager_fallback(reason: BaseException | str) -> None:
@@ -75,11 +76,11 @@ class Simulator:
         """Noise-free proprioception as motornet defines it: muscle length / l0_ce, velocity / vmax."""
         return torch.cat([muscle_state[:, 1] / self._l0_ce, muscle_state[:, 2] / self._vmax], dim=-1)
 
-    def start(self, targets: torch.Tensor) -> State:
-        """Reset the effector at the task's start posture (motornet's reset) and fill the delay lines."""
-        self.env.reset(options={"targets": targets, "deterministic": True})
+    def start(self, trials: Trials) -> State:
+        """Reset the effector at the trials' start postures (motornet's reset) and fill the delay lines."""
+        self.env.reset(options={"trials": trials, "deterministic": True})
         s = self.effector.states
-        batch = targets.shape[0]
+        batch = trials.target.shape[0]
         vision = s["fingertip"][:, None].expand(batch, self.env.vision_delay, 2).contiguous()
         prop = self.proprioception(s["muscle"])
         prop = prop[:, None].expand(batch, self.env.proprioception_delay, prop.shape[-1]).contiguous()
@@ -99,14 +100,17 @@ class Simulator:
     def step(
         self,
         state: State,
-        target: torch.Tensor,
+        cue: torch.Tensor,
         field_matrices: torch.Tensor,
         noise: Noise,
         hook: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[State, StepOutput]:
-        """Advance one time step: observe, act, apply the field, integrate the effector (motornet's Euler)."""
+        """Advance one time step: observe, act, apply the field, integrate the effector (motornet's Euler).
+
+        ``cue`` (B, 3) is what the task shows this step: the target and the go signal (:class:`motorkit.tasks.Schedule`).
+        """
         eff = self.effector
-        obs = torch.cat([target, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
+        obs = torch.cat([cue, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
         command, hidden = self.policy(obs, state.hidden, hook)
         velocity = eff.joint2cartesian(state.joint)[:, 2:]
         load = endpoint_force(field_matrices, velocity)
@@ -120,4 +124,4 @@ class Simulator:
         prop = self.proprioception(states["muscle"]) + noise.proprioception
         prop = torch.cat([state.proprioception[:, 1:], prop[:, None]], dim=1)
         new = State(hidden, states["joint"], states["muscle"], states["geometry"], vision, prop)
-        return new, StepOutput(command, action, load, cartesian)
+        return new, StepOutput(command, action, load, cartesian, hidden)

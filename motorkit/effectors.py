@@ -12,7 +12,7 @@ import motornet as mn
 import numpy as np
 import torch
 
-from motorkit.bodies import ARM_START_DEG, EFFECTORS, make_effector  # noqa: F401 (re-exported for chapter 1)
+from motorkit.bodies import ARM_START_DEG, EFFECTORS, START_REGION, make_effector  # noqa: F401 (re-exported)
 from motorkit.fields import ForceField
 from motorkit.rollouts import Rollout, stack_steps
 
@@ -162,10 +162,14 @@ def workspace_points(
     return effector.joint2cartesian(joint)[:, :2].detach().cpu().numpy()
 
 
-def workspace_outline(effector: mn.effector.Effector, n: int = 200) -> np.ndarray:
-    """The hand's path (4n, 2) when the joints trace the border of their limits: the outline of the workspace."""
-    lo = effector.pos_lower_bound.cpu().numpy()
-    hi = effector.pos_upper_bound.cpu().numpy()
+def workspace_outline(effector: mn.effector.Effector, n: int = 200,
+                      bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The hand's path (4n, 2) when the joints trace the border of their limits: the outline of the workspace.
+
+    ``bounds`` (lo, hi), in motornet's joint units, outlines a smaller box of joint space instead.
+    """
+    lo = effector.pos_lower_bound.cpu().numpy() if bounds is None else np.asarray(bounds[0], dtype=float)
+    hi = effector.pos_upper_bound.cpu().numpy() if bounds is None else np.asarray(bounds[1], dtype=float)
     t = np.linspace(0.0, 1.0, n)
     a, b = lo + np.outer(t, hi - lo), hi - np.outer(t, hi - lo)
     edges = [
@@ -177,6 +181,15 @@ def workspace_outline(effector: mn.effector.Effector, n: int = 200) -> np.ndarra
     pos = torch.tensor(np.concatenate(edges), dtype=torch.float32)
     joint = torch.cat([pos, torch.zeros_like(pos)], dim=1)
     return effector.joint2cartesian(joint)[:, :2].detach().cpu().numpy()
+
+
+def start_region_outline(effector: mn.effector.Effector, n: int = 100) -> np.ndarray:
+    """The outline (4n, 2) in metres of the region training trials start from (``bodies.START_REGION``)."""
+    (a0, a1), (b0, b1) = START_REGION[effector_name(effector)]
+    lo, hi = np.array([a0, b0]), np.array([a1, b1])
+    if effector_name(effector) == "arm26":
+        lo, hi = np.deg2rad(lo), np.deg2rad(hi)
+    return workspace_outline(effector, n, (lo, hi))
 
 
 def segment_points(effector: mn.effector.Effector, position: torch.Tensor) -> np.ndarray:

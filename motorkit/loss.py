@@ -1,9 +1,13 @@
-"""The loss: named, weighted terms, summed over the steps of a differentiable episode.
+"""The loss: named, weighted terms of a differentiable episode.
 
-Each term is a mean over the trials of a batch and the steps of an episode:
+Each term is a mean over the trials of a batch and the steps of an episode (:func:`episode_terms`):
 
-* ``distance``: the poster's Euclidean hand-target distance (m);
+* ``distance``: the poster's Euclidean hand-goal distance (m), counted where the task's
+  :class:`~motorkit.tasks.Schedule` asks for the position: holding the start before the go cue, and
+  at the target from ``movement_time`` after it;
 * ``effort``: the squared muscle commands (the network's outputs, in [0, 1]);
+* ``smoothness``: the squared hand jerk, (m/s^3)^2, the cost whose minimum is Flash & Hogan's
+  straight, bell-shaped reach;
 * ``hidden``: the squared hidden activity of the network.
 
 The loss is their weighted sum, ``LossWeights.total``. :class:`EpisodeLoss` runs the closed loop
@@ -19,19 +23,25 @@ from typing import Callable, NamedTuple
 import torch
 
 from motorkit.closed_loop import Noise, Simulator, State, StepOutput, announce_eager_fallback
+from motorkit.tasks import Schedule, Trials
 
 #: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
 #: batch 64 than the Python wrapper, and the cold compile stays under 30 s; benchmarks/README.md).
 COMPILE_OPTIONS: dict[str, object] = {"cpp_wrapper": True}
 
-#: The loss terms, in the order the compiled episode computes them.
-TERMS: tuple[str, ...] = ("distance", "effort", "hidden")
+#: The loss terms, in the order :func:`episode_terms` computes them.
+TERMS: tuple[str, ...] = ("distance", "effort", "smoothness", "hidden")
 
 
-def step_terms(hand: torch.Tensor, target: torch.Tensor, command: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
-    """The loss terms of one time step (len(TERMS),), each a mean over the batch."""
-    distance = torch.linalg.vector_norm(hand - target, dim=-1).mean()
-    return torch.stack([distance, command.square().mean(), hidden.square().mean()])
+def episode_terms(out: StepOutput, schedule: Schedule, dt: float) -> torch.Tensor:
+    """The loss terms (len(TERMS),) of an episode's outputs (T, B, ...) under its ``schedule``."""
+    hand, velocity = out.cartesian[..., :2], out.cartesian[..., 2:]
+    gap = torch.linalg.vector_norm(hand - schedule.goal, dim=-1)
+    distance = (schedule.weight * gap).sum() / schedule.weight.sum()
+    v = torch.cat([torch.zeros_like(velocity[:2]), velocity])  # the hand is at rest before the first step
+    jerk = (v[2:] - 2 * v[1:-1] + v[:-2]) / dt**2
+    return torch.stack([distance, out.command.square().mean(), jerk.square().sum(-1).mean(),
+                        out.hidden.square().mean()])
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,8 @@ class LossWeights:
     """The weight of each term in the loss (distance is the poster's term; the others are penalties)."""
 
     distance: float = 1.0
-    effort: float = 1e-3
+    effort: float = 0.0
+    smoothness: float = 0.0
     hidden: float = 0.0
 
     def total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -48,51 +59,57 @@ class LossWeights:
 
 
 class Batch(NamedTuple):
-    """One batch of trials: targets (B, 2), per-trial field matrices (B, 2, 2) and the episode's noise."""
+    """One batch of trials: the trials, per-trial field matrices (B, 2, 2) and the episode's noise."""
 
-    targets: torch.Tensor
+    trials: Trials
     matrices: torch.Tensor
     noise: Noise
 
 
 class EpisodeLoss:
-    """The differentiable episode: ``unroll`` steps per (compiled) call, loss terms summed in-graph."""
+    """The differentiable episode: ``unroll`` steps per (compiled) call, then the loss terms."""
 
-    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True, outputs: bool = False):
-        self.sim, self.unroll, self.outputs = sim, unroll, outputs
-        self.fn: Callable[..., tuple[State, torch.Tensor, StepOutput | None]] = self.chunk
+    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True):
+        self.sim, self.unroll = sim, unroll
+        self.fn: Callable[..., tuple[State, StepOutput]] = self.chunk
         if compile:
             self.fn = torch.compile(self.chunk, dynamic=False, options=COMPILE_OPTIONS)
         self.compiled = compile
 
-    def chunk(
-        self, state: State, target: torch.Tensor, matrices: torch.Tensor, noise: Noise
-    ) -> tuple[State, torch.Tensor, StepOutput | None]:
-        """``unroll`` steps: the new state, the summed loss terms and, if ``outputs``, each step's outputs."""
-        terms, outs = [], []
+    def chunk(self, state: State, cue: torch.Tensor, matrices: torch.Tensor,
+              noise: Noise) -> tuple[State, StepOutput]:
+        """``unroll`` steps: the new state and each step's outputs (stacked, time first)."""
+        outs = []
         for k in range(self.unroll):
-            state, out = self.sim.step(state, target, matrices, Noise(*(n[k] for n in noise)))
-            terms.append(step_terms(out.cartesian[:, :2], target, out.command, state.hidden))
+            state, out = self.sim.step(state, cue[k], matrices, Noise(*(n[k] for n in noise)))
             outs.append(out)
-        steps = StepOutput(*(torch.stack(x) for x in zip(*outs))) if self.outputs else None
-        return state, torch.stack(terms).sum(0), steps
+        return state, StepOutput(*(torch.stack(x) for x in zip(*outs)))
 
-    def __call__(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """The loss terms of an episode by name, each averaged over its steps and trials."""
+    def run(self, batch: Batch) -> tuple[StepOutput, Schedule]:
+        """The whole episode: every step's outputs (T, B, ...) and the trials' schedule."""
+        cfg = self.sim.env.config
         noise = batch.noise
-        state = self.sim.start(batch.targets)
+        n_steps = noise.action.shape[0]
+        schedule = batch.trials.schedule(n_steps, cfg.dt, cfg.movement_time)
+        state = self.sim.start(batch.trials)
         if torch.is_grad_enabled():  # every chunk then sees inputs that require grad: one compiled graph, not two
             state = State(*(s.detach().requires_grad_() for s in state))
-        total = torch.zeros(len(TERMS), device=batch.targets.device)
-        for t0 in range(0, noise.action.shape[0], self.unroll):
-            chunk_noise = Noise(*(n[t0:t0 + self.unroll] for n in noise))
+        outs = []
+        for t0 in range(0, n_steps, self.unroll):
+            part = slice(t0, t0 + self.unroll)
+            args = (state, schedule.cue[part], batch.matrices, Noise(*(n[part] for n in noise)))
             try:
-                state, terms, _ = self.fn(state, batch.targets, batch.matrices, chunk_noise)
+                state, out = self.fn(*args)
             except Exception as exc:  # compiler missing or failing: announce once, go eager
                 if not self.compiled:
                     raise
                 announce_eager_fallback(exc)
                 self.fn, self.compiled = self.chunk, False
-                state, terms, _ = self.fn(state, batch.targets, batch.matrices, chunk_noise)
-            total = total + terms
-        return dict(zip(TERMS, total / noise.action.shape[0]))
+                state, out = self.fn(*args)
+            outs.append(out)
+        return StepOutput(*(torch.cat(x) for x in zip(*outs))), schedule
+
+    def __call__(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """The loss terms of an episode by name, each averaged over its steps and trials."""
+        out, schedule = self.run(batch)
+        return dict(zip(TERMS, episode_terms(out, schedule, self.sim.env.config.dt)))

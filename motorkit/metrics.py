@@ -6,7 +6,7 @@
 * angle at peak velocity: signed angle (deg, counter-clockwise positive) from the start-to-target
   vector to the start-to-hand vector at peak hand speed;
 * peak speed: the largest hand speed;
-* mean distance: the hand-target distance averaged over the episode (the loss's position term).
+* mean distance: the hand-target distance averaged over the whole episode (the poster's loss).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def angle_at_peak_velocity(fingertip: np.ndarray, velocity: np.ndarray, target: 
 
 
 def mean_distance(fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Hand-target distance (m) averaged over the episode's steps: the training loss's position term (B,)."""
+    """Hand-target distance (m) averaged over all the episode's steps: the poster's loss (B,)."""
     return np.linalg.norm(fingertip[:, 1:] - target[:, None], axis=-1).mean(axis=1)
 
 
@@ -87,14 +87,16 @@ def speed_profile(velocity: np.ndarray, dt: float, end_window: float = 0.1) -> d
     """How bell-shaped each trial's speed profile is (per trial, (B,) arrays).
 
     * ``bell_r2``: the fraction of the speed's variance explained by the best minimum-jerk bell
-      (:func:`minimum_jerk_speed`; onset 0-300 ms, duration 100-800 ms and distance fitted by least
-      squares over the whole episode), with ``bell_onset_s``, ``bell_duration_s``, ``bell_distance_m``;
+      (:func:`minimum_jerk_speed`; onset anywhere up to 100 ms before the end, duration 100-800 ms and
+      distance fitted by least squares over the whole episode), with ``bell_onset_s``,
+      ``bell_duration_s`` (the movement time) and ``bell_distance_m``;
     * ``peak_time_s``: time of peak speed; ``peaks_above_half``: local maxima above half the peak;
     * ``end_speed_fraction``: the largest speed over the last ``end_window`` s, over the peak speed.
     """
     speed = np.linalg.norm(velocity, axis=-1)  # (B, T)
     t = np.arange(speed.shape[1]) * dt
-    onsets, durations = np.meshgrid(np.arange(0.0, 0.3 + 1e-9, dt / 2), np.arange(0.1, 0.8 + 1e-9, dt / 2))
+    last_onset = max(0.0, t[-1] - 0.1)
+    onsets, durations = np.meshgrid(np.arange(0.0, last_onset + 1e-9, dt / 2), np.arange(0.1, 0.8 + 1e-9, dt / 2))
     onsets, durations = onsets.ravel(), durations.ravel()
     bells = minimum_jerk_speed(t[None], onsets[:, None], durations[:, None], 1.0)  # (K, T), unit distance
     inside = (bells**2).sum(axis=1) > 0  # bells that start within the episode
@@ -119,4 +121,48 @@ def speed_profile(velocity: np.ndarray, dt: float, end_window: float = 0.1) -> d
         "peak_time_s": speed.argmax(axis=1) * dt,
         "peaks_above_half": is_peak.sum(axis=1),
         "end_speed_fraction": speed[:, -n_end:].max(axis=1) / peak,
+    }
+
+
+#: The book's criteria of a natural reach (book/conventions.md): straight (mean and largest |lateral
+#: deviation| in cm on the test set) and bell-shaped (every speed profile fits a minimum-jerk bell
+#: with at least this R^2, with a single peak).
+NATURAL_LATERAL_MEAN_CM: float = 0.4
+NATURAL_LATERAL_MAX_CM: float = 0.8
+NATURAL_BELL_R2: float = 0.95
+
+#: Human 10 cm reaches (book/conventions.md): peak hand speed (m/s) and movement time (s); a minimum-jerk
+#: reach of D in T peaks at 1.875 D / T (Flash & Hogan 1985), about 0.375 m/s for 10 cm in 0.5 s, and
+#: human 10 cm reaches take about 0.5 s (Sing et al. 2009).
+HUMAN_PEAK_SPEED_M_S: tuple[float, float] = (0.25, 0.55)
+HUMAN_MOVEMENT_TIME_S: tuple[float, float] = (0.35, 0.7)
+
+
+def mean_squared_jerk(velocity: np.ndarray, dt: float) -> np.ndarray:
+    """Mean squared hand jerk ((m/s^3)^2) per trial (B,): the loss's smoothness term, on a recorded reach.
+
+    ``velocity`` (B, T+1, 2) starts at rest; jerk is the second difference of velocity over dt^2.
+    """
+    v = np.concatenate([np.zeros_like(velocity[:, :1]), velocity], axis=1)
+    jerk = (v[:, 2:] - 2 * v[:, 1:-1] + v[:, :-2]) / dt**2
+    return (jerk**2).sum(axis=-1).mean(axis=1)
+
+
+def naturalness(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, float]:
+    """How human-like a set of reaches is: the book's criteria (book/conventions.md), over its trials.
+
+    Straightness (mean and largest |lateral deviation|, cm), the speed profile's shape (lowest
+    minimum-jerk R^2, most peaks above half the peak), and pace (range of peak speeds, m/s, and of
+    movement times, s, the fitted bells' durations).
+    """
+    lateral = np.abs(100 * lateral_deviation(fingertip, target))
+    shape = speed_profile(velocity, dt)
+    speed = peak_speed(velocity)
+    return {
+        "lateral_mean_cm": float(lateral.mean()), "lateral_max_cm": float(lateral.max()),
+        "bell_r2_min": float(np.nanmin(shape["bell_r2"])), "peaks_max": int(shape["peaks_above_half"].max()),
+        "peak_speed_min_m_s": float(speed.min()), "peak_speed_max_m_s": float(speed.max()),
+        "movement_time_min_s": float(shape["bell_duration_s"].min()),
+        "movement_time_max_s": float(shape["bell_duration_s"].max()),
+        "jerk_cost": float(mean_squared_jerk(velocity, dt).mean()),
     }

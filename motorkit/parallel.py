@@ -56,10 +56,10 @@ def workers_for(batch_size: int, requested: int = 0, device: str = "cpu") -> int
 
 def take(batch: Batch, rank: int, world: int) -> Batch:
     """Process ``rank``'s equal share of the trials of ``batch`` (noise is time-first)."""
-    size = batch.targets.shape[0]
+    size = batch.trials.target.shape[0]
     _check_split(size, world)
     part = slice(rank * size // world, (rank + 1) * size // world)
-    return Batch(batch.targets[part], batch.matrices[part], Noise(*(n[:, part] for n in batch.noise)))
+    return Batch(batch.trials.take(part), batch.matrices[part], Noise(*(n[:, part] for n in batch.noise)))
 
 
 class Group:

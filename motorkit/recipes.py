@@ -7,21 +7,36 @@ configuration) hands back what an earlier chapter trained.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from motorkit.adaptation import adaptation_config
 from motorkit.sweeps import run_sweep
 from motorkit.training import TrainConfig, TrainResult, cache_dir, load_checkpoint, load_policy
 
-#: Null-field training: batch 64, Adam with a cosine schedule 3e-3 -> 3e-4, enough batches to go
-#: well below the 1 cm criterion (arm) on the test set.
-NULL_BATCHES: dict[str, int] = {"arm26": 800, "pointmass": 400}
+#: Null-field training: ``TrainConfig``'s defaults (starts over the workspace, batch 64, Adam with a
+#: cosine schedule 3e-3 -> 3e-4, the costs of motorkit.loss) for this many batches.
+NULL_BATCHES: dict[str, int] = {"arm26": TrainConfig.batches, "pointmass": TrainConfig.batches}
 #: Batches of learning in a curl field, from the null-field weights.
 ADAPT_BATCHES: int = 200
 
+#: The poster's recipe, for comparison: the test posture only, the distance counted from the first
+#: step, no hold trials, a small effort cost and no other; 800 batches (the book's first networks).
+POSTER: dict[str, object] = {"starts": "fixed", "movement_time": 0.0, "hold_fraction": 0.0, "effort_weight": 1e-3,
+                             "smoothness_weight": 0.0, "hidden_weight": 0.0, "batches": 800}
 
-def null_config(effector: str, seed: int = 0, batches: int | None = None) -> TrainConfig:
-    """The null-field recipe for ``effector``."""
-    return TrainConfig(effector=effector, field="null", seed=seed, eval_every=25,
-                       batches=NULL_BATCHES[effector] if batches is None else batches)
+#: Chapter 2's ablation of the costs, as changes to the null recipe: the position term alone, then with
+#: the effort cost; the recipe itself adds the smoothness (and a small hidden-activity) cost.
+COST_ABLATION: dict[str, dict[str, object]] = {
+    "position only": {"effort_weight": 0.0, "smoothness_weight": 0.0, "hidden_weight": 0.0},
+    "+ effort": {"smoothness_weight": 0.0, "hidden_weight": 0.0},
+}
+
+
+def null_config(effector: str, seed: int = 0, batches: int | None = None, **changes: object) -> TrainConfig:
+    """The null-field recipe for ``effector``; ``changes`` alter it (e.g. ``**POSTER``)."""
+    config = TrainConfig(effector=effector, field="null", seed=seed, eval_every=25, batches=NULL_BATCHES[effector])
+    config = replace(config, **changes)
+    return config if batches is None else replace(config, batches=batches)
 
 
 def _cached(config: TrainConfig) -> bool:
@@ -41,6 +56,13 @@ def null_policies(seed: int = 0, effectors: tuple[str, ...] = ("arm26", "pointma
     """The null-field policies of ``effectors``, trained side by side (one per core) or from the cache."""
     configs = [null_config(e, seed, (batches or {}).get(e)) for e in effectors]
     return dict(zip(effectors, _load_all(configs, progress)))
+
+
+def null_variants(variants: dict[str, dict[str, object]], seed: int = 0, effector: str = "arm26",
+                  progress: bool = True) -> dict[str, TrainResult]:
+    """Null-field networks of ``effector`` trained with each variant of the recipe (by name), side by side."""
+    configs = [null_config(effector, seed, **changes) for changes in variants.values()]
+    return dict(zip(variants, _load_all(configs, progress)))
 
 
 def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True) -> dict[int, TrainResult]:

@@ -21,6 +21,7 @@ from motorkit.closed_loop import Noise, Simulator
 from motorkit.fields import ForceField, TrialFields
 from motorkit.io import atomic_write, write_json
 from motorkit.policy import HiddenHook, compose
+from motorkit.tasks import Trials
 
 
 @dataclass
@@ -112,30 +113,36 @@ def stack_steps(steps: Sequence[torch.Tensor]) -> np.ndarray:
 @torch.no_grad()
 def rollout(
     sim: Simulator,
-    targets: torch.Tensor,
+    trials: Trials | torch.Tensor,
     field: TrialFields = ForceField(),
     catch: bool = False,
     interventions: Sequence[HiddenHook] = (),
     seed: int = 0,
     config: dict[str, Any] | None = None,
 ) -> Rollout:
-    """Run trials to ``targets`` (B, 2) in ``field`` and record everything (eager, no gradients).
+    """Run ``trials`` in ``field`` and record everything (eager, no gradients).
+
+    ``trials`` are :class:`~motorkit.tasks.Trials`, or targets (B, 2) reached from the task's test posture.
 
     ``field`` is a :class:`~motorkit.fields.ForceField` or a :class:`~motorkit.fields.FieldBatch`.
     ``interventions`` are called as ``intervention(t, h)`` on the hidden state after the GRU update
     of step ``t`` and before the readout (see :mod:`motorkit.policy`).
     """
-    targets = torch.as_tensor(targets, dtype=torch.float32).to(sim.device)
-    batch, n_steps = targets.shape[0], sim.env.config.n_steps
+    if not isinstance(trials, Trials):
+        trials = sim.env.trials_to(trials)
+    trials = trials.to(sim.device)
+    cfg = sim.env.config
+    batch, n_steps = trials.target.shape[0], cfg.n_steps
     generator = torch.Generator().manual_seed(seed)
     matrices = field.trial_matrices(batch, generator, catch=catch).to(sim.device)
     noise = sim.draw_noise(n_steps, batch, generator)
-    state = sim.start(targets)
+    cue = trials.schedule(n_steps, cfg.dt, cfg.movement_time).cue
+    state = sim.start(trials)
     carts, joints = [sim.effector.joint2cartesian(state.joint)], [state.joint]
     hiddens, muscles = [state.hidden], [state.muscle]
     actions, loads = [], []
     for t in range(n_steps):
-        state, out = sim.step(state, targets, matrices, Noise(*(n[t] for n in noise)), compose(interventions, t))
+        state, out = sim.step(state, cue[t], matrices, Noise(*(n[t] for n in noise)), compose(interventions, t))
         carts.append(out.cartesian)
         joints.append(state.joint)
         hiddens.append(state.hidden)
@@ -146,9 +153,10 @@ def rollout(
     cart, muscle = stack_steps(carts), stack_steps(muscles)
     info = dict(config or {})
     info.update(field.describe())
-    info.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in interventions])
+    info.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in interventions],
+                go_s=(cfg.dt * trials.go.cpu().numpy()).round(6).tolist())
     return Rollout(
         fingertip=cart[..., :2], velocity=cart[..., 2:], joint=stack_steps(joints), action=stack_steps(actions),
-        endpoint_load=stack_steps(loads), hidden=stack_steps(hiddens), target=targets.cpu().numpy(),
+        endpoint_load=stack_steps(loads), hidden=stack_steps(hiddens), target=trials.target.cpu().numpy(),
         activation=muscle[:, :, 0], muscle=muscle, dt=sim.env.config.dt, config=info,
     )

@@ -153,7 +153,7 @@ def start_metrics(config: TrainConfig) -> dict[str, float]:
     env, policy = build(config)
     if config.init is not None:
         policy.load_state_dict(load_policy(config.init).policy.state_dict())
-    metrics = rollout(Simulator(env, policy), env.test_targets(), config.force_field()).metrics()
+    metrics = rollout(Simulator(env, policy), env.test_trials(), config.force_field()).metrics()
     return {"test_endpoint_error_cm": metrics["endpoint_error_cm"], "test_lateral_cm": metrics["lateral_deviation_cm"],
             "test_distance_cm": metrics["mean_distance_cm"]}
 

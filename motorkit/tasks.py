@@ -1,28 +1,54 @@
-"""Tasks: centre-out reaching on a motornet ``Environment``.
+"""Tasks: reaching on a motornet ``Environment``, from anywhere in a region of the workspace.
 
-The training distribution is centre-out reaching from the task's start posture to targets in every
-direction, at distances spread uniformly over the disc of radius ``reach`` (density grows with the
-radius, so most reaches are long but short ones teach holding still). Training on the start posture
-of the test set is what trains fastest for the book's 8-target test: the network never has to learn
-postures it is never tested on. The test set (book/conventions.md) is 8 targets 45 deg apart,
-counter-clockwise from +x, at distance ``reach``.
+A trial (:class:`Trials`) starts at rest at a posture, shows a target, and later gives a go cue.
+Training draws the start postures uniformly over the effector's ``START_REGION``
+(:mod:`motorkit.bodies`: shoulder 30-90 deg and elbow 60-120 deg for the arm, an 80 cm square for the
+point mass), targets in every direction at distances uniform over a disc of ``TRAIN_REACH_FACTOR``
+times the test reach (reachable ones only), and a fraction ``hold_fraction`` of hold trials whose
+target is the start. The go cue comes after a random ``delay`` (none by default). The network sees
+the target from the first step and a go signal (0 before the cue, 1 from it on).
+
+What the loss asks of a trial is its :class:`Schedule`: hold the start until the go cue, then be at
+the target from ``movement_time`` after it (or at the last step, if the episode ends sooner). In between, nothing is asked of the position: how the
+hand gets there is left to the other costs (:mod:`motorkit.loss`), as in optimal-control models of
+reaching (Flash & Hogan 1985; Todorov & Jordan 2002). ``movement_time=0`` and ``starts="fixed"``
+give the poster's task: one start posture, the distance counted from the first step.
+
+The test sets (book/conventions.md): 8 targets 45 deg apart, counter-clockwise from +x, at distance
+``reach`` from the test posture, or from any other start (:meth:`CentreOutReach.test_trials`);
+:data:`GENERALIZATION_STARTS` holds the start postures of the generalization test.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple, Sequence
 
 import motornet as mn
 import numpy as np
 import torch
 
-from motorkit.bodies import ARM_START_DEG, EFFECTORS, make_effector
+from motorkit.bodies import ARM_START_DEG, EFFECTORS, START_REGION, make_effector, reachable
 
 #: Reach distance (m) of the test set per effector. Arm: 10 cm (book/conventions.md). Point mass: 40 cm,
 #: a fifth of its 2 m wide workspace, so reaches stay far from the walls at +-1 m.
 DEFAULT_REACH: dict[str, float] = {"arm26": 0.10, "pointmass": 0.40}
+
+#: Training targets lie up to this multiple of the test reach from the start.
+TRAIN_REACH_FACTOR: float = 1.2
+
+#: Where training trials start: over the effector's whole START_REGION, or at the test posture only.
+STARTS: tuple[str, ...] = ("workspace", "fixed")
+
+#: Start postures of the generalization test set, in the units of ``--start-deg`` / ``--start-xy``:
+#: (shoulder, elbow) deg for the arm, spread over its START_REGION and reaching 10 cm in all 8
+#: directions; (x, y) m for the point mass, the corners and centre of its region's inner half.
+GENERALIZATION_STARTS: dict[str, tuple[tuple[float, float], ...]] = {
+    "arm26": ((35.0, 75.0), (35.0, 115.0), (60.0, 90.0), (85.0, 75.0), (85.0, 115.0), (50.0, 105.0),
+              (70.0, 65.0)),
+    "pointmass": ((-0.2, -0.2), (-0.2, 0.2), (0.0, 0.0), (0.2, -0.2), (0.2, 0.2), (0.1, -0.3)),
+}
 
 
 @dataclass(frozen=True)
@@ -38,8 +64,13 @@ class TaskConfig:
     action_noise: float = 0.0
     proprioception_noise: float = 0.0
     vision_noise: float = 0.0
+    starts: str = "workspace"
+    delay: tuple[float, float] = (0.0, 0.0)
+    movement_time: float = 0.4
+    hold_fraction: float = 0.1
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "delay", tuple(float(d) for d in self.delay))  # a list read from JSON, too
         if self.effector not in EFFECTORS:
             raise ValueError(f"unknown effector {self.effector!r}: choose one of {', '.join(EFFECTORS)}")
         if not self.dt > 0 or not self.duration >= self.dt:
@@ -50,6 +81,16 @@ class TaskConfig:
                 raise ValueError(f"{name} must be a positive multiple of dt={self.dt} s (motornet: dt means no lag)")
         if self.reach is not None and not self.reach > 0:
             raise ValueError(f"reach must be > 0 m, got {self.reach}")
+        if self.starts not in STARTS:
+            raise ValueError(f"unknown starts {self.starts!r}: choose one of {', '.join(STARTS)}")
+        if len(self.delay) != 2 or not 0 <= self.delay[0] <= self.delay[1]:
+            raise ValueError(f"delay must be (min, max) seconds with 0 <= min <= max, got {self.delay}")
+        if self.delay[1] >= self.duration:
+            raise ValueError(f"the go cue (delay up to {self.delay[1]} s) must come within the {self.duration} s episode")
+        if not self.movement_time >= 0:
+            raise ValueError(f"movement time must be >= 0 s, got {self.movement_time}")
+        if not 0 <= self.hold_fraction <= 1:
+            raise ValueError(f"hold fraction must be in [0, 1], got {self.hold_fraction}")
 
     @property
     def n_steps(self) -> int:
@@ -61,6 +102,11 @@ class TaskConfig:
         """Reach distance of the test set (m)."""
         return DEFAULT_REACH[self.effector] if self.reach is None else float(self.reach)
 
+    @property
+    def test_go_step(self) -> int:
+        """The step of the go cue in test trials: the middle of the delay range."""
+        return int(round(sum(self.delay) / 2 / self.dt))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -70,11 +116,49 @@ def test_directions(n: int = 8) -> np.ndarray:
     return np.arange(n) * 2 * math.pi / n
 
 
-class CentreOutReach(mn.environment.Environment):
-    """Centre-out reaching from a fixed start posture to a target shown from the first step.
+class Schedule(NamedTuple):
+    """What a batch of trials shows and asks, step by step (first axis time, T steps).
 
-    Observations follow motornet's order: target (2), delayed hand position (2), delayed normalised
-    muscle lengths and velocities (2 x muscles).
+    ``cue`` (T, B, 3): what the network is shown, the target (m) and the go signal; ``goal`` (T, B, 2):
+    where the hand should be after the step; ``weight`` (T, B): 1 where the position is asked, else 0.
+    """
+
+    cue: torch.Tensor
+    goal: torch.Tensor
+    weight: torch.Tensor
+
+
+class Trials(NamedTuple):
+    """A batch of trials: start joint state (B, 2 dof) at rest, start hand (B, 2), target (B, 2), go step (B,)."""
+
+    joint: torch.Tensor
+    start: torch.Tensor
+    target: torch.Tensor
+    go: torch.Tensor
+
+    def take(self, index: torch.Tensor | slice) -> "Trials":
+        """The trials ``index`` only."""
+        return Trials(*(x[index] for x in self))
+
+    def to(self, device: torch.device | str) -> "Trials":
+        return Trials(*(x.to(device) for x in self))
+
+    def schedule(self, n_steps: int, dt: float, movement_time: float) -> Schedule:
+        """The step-by-step cue, goal and position weight of these trials (see :class:`Schedule`)."""
+        step = torch.arange(n_steps, device=self.go.device)[:, None]  # step k ends at time (k + 1) dt
+        going = step >= self.go[None]  # (T, B)
+        cue = torch.cat([self.target.expand(n_steps, -1, -1), going[..., None].float()], dim=-1)
+        goal = torch.where(going[..., None], self.target, self.start)
+        arrive = (self.go[None] + round(movement_time / dt) - 1).clamp(max=n_steps - 1)  # a short episode: its end
+        weight = (~going | (step >= arrive)).float()
+        return Schedule(cue, goal, weight)
+
+
+class CentreOutReach(mn.environment.Environment):
+    """Reaching from a start posture to a target shown from the first step, on a go cue.
+
+    Observations: target (2) and go signal (1), then motornet's delayed hand position (2) and delayed
+    normalised muscle lengths and velocities (2 x muscles).
     """
 
     def __init__(self, config: TaskConfig = TaskConfig(), effector: mn.effector.Effector | None = None):
@@ -90,45 +174,114 @@ class CentreOutReach(mn.environment.Environment):
             vision_noise=config.vision_noise,
         )
         self.config = config
-        self.start_joint = self._start_joint()
-        self.start = self.effector.joint2cartesian(self.start_joint)[:, :2]
+        self.start_joint = self.joint_state(self._test_start())
+        self.start = self.hand(self.start_joint)
 
-    def _start_joint(self) -> torch.Tensor:
+    def _test_start(self) -> tuple[float, float]:
+        return ARM_START_DEG if self.config.effector == "arm26" else (0.0, 0.0)
+
+    def joint_state(self, start: Sequence[float] | torch.Tensor) -> torch.Tensor:
+        """Joint states at rest (B, 2 dof) for starts (B, 2) or (2,) in ``--start-deg`` / ``--start-xy`` units.
+
+        The arm's starts are (shoulder, elbow) in degrees, the point mass's (x, y) in metres. Raises
+        ``ValueError`` for a start outside the joint limits.
+        """
+        pos = torch.as_tensor(np.asarray(start, dtype=np.float32)).reshape(-1, 2)
         if self.config.effector == "arm26":
-            return torch.tensor([np.deg2rad(ARM_START_DEG).tolist() + [0.0, 0.0]], dtype=torch.float32)
-        return torch.zeros((1, 4), dtype=torch.float32)
+            pos = torch.deg2rad(pos)
+        lo, hi = self.effector.pos_lower_bound, self.effector.pos_upper_bound
+        if not bool(((pos >= lo) & (pos <= hi)).all()):
+            unit = "deg" if self.config.effector == "arm26" else "m"
+            scale = 180 / math.pi if self.config.effector == "arm26" else 1.0
+            raise ValueError(f"start {np.round(np.asarray(start, dtype=float), 4).tolist()} is outside the "
+                             f"{self.config.effector}'s joint limits ({(lo * scale).tolist()} to "
+                             f"{(hi * scale).tolist()} {unit})")
+        return torch.cat([pos, torch.zeros_like(pos)], dim=-1)
+
+    def hand(self, joint: torch.Tensor) -> torch.Tensor:
+        """Hand positions (B, 2) of joint states (B, 2 dof): motornet's forward kinematics."""
+        return self.effector.joint2cartesian(joint)[:, :2]
 
     @property
     def n_inputs(self) -> int:
-        """Size of the observation vector."""
-        return int(self.observation_space.shape[0])
+        """Size of the observation vector: motornet's, plus the go signal."""
+        return int(self.observation_space.shape[0]) + 1
+
+    def reachable(self, targets: torch.Tensor) -> torch.Tensor:
+        """Whether each target (B, 2) can be reached inside the joint limits (with a margin) (B,) bool."""
+        return reachable(self.effector, self.config.effector, targets)
+
+    def test_trials(self, start: Sequence[float] | None = None, reach: float | None = None,
+                    n: int = 8) -> Trials:
+        """The centre-out test set: ``n`` targets ``reach`` m (default: the task's) from ``start``.
+
+        ``start`` is in ``--start-deg`` / ``--start-xy`` units (default: the test posture). The go cue
+        comes at :attr:`TaskConfig.test_go_step`. Raises ``ValueError`` if a target is out of reach.
+        """
+        joint = self.start_joint if start is None else self.joint_state(start)
+        hand = self.hand(joint)
+        reach = self.config.reach_m if reach is None else float(reach)
+        if not reach > 0:
+            raise ValueError(f"reach must be > 0 m, got {reach}")
+        ang = torch.tensor(test_directions(n), dtype=torch.float32)
+        targets = hand + reach * torch.stack([torch.cos(ang), torch.sin(ang)], dim=-1)
+        if not bool(self.reachable(targets).all()):
+            raise ValueError(f"a {100 * reach:g} cm reach from start {list(start or self._test_start())} "
+                             f"leaves the {self.config.effector}'s reachable workspace; choose a shorter reach")
+        go = torch.full((n,), self.config.test_go_step, dtype=torch.long)
+        return Trials(joint.expand(n, -1).clone(), hand.expand(n, -1).clone(), targets, go)
 
     def test_targets(self, n: int = 8) -> torch.Tensor:
-        """The centre-out test targets (n, 2) in metres: ``reach`` from the start, 360/n deg apart."""
-        ang = torch.tensor(test_directions(n), dtype=torch.float32)
-        offsets = self.config.reach_m * torch.stack([torch.cos(ang), torch.sin(ang)], dim=-1)
-        return self.start + offsets
+        """The centre-out test targets (n, 2) in metres: ``reach`` from the test posture, 360/n deg apart."""
+        return self.test_trials(n=n).target
 
-    def sample_targets(self, batch_size: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Training targets (B, 2): uniform direction, distance uniform over the disc of radius ``reach``."""
-        ang = 2 * math.pi * torch.rand(batch_size, generator=generator)
-        dist = self.config.reach_m * torch.sqrt(torch.rand(batch_size, generator=generator))
-        return self.start + dist[:, None] * torch.stack([torch.cos(ang), torch.sin(ang)], dim=-1)
+    def trials_to(self, targets: torch.Tensor) -> Trials:
+        """Trials from the test posture to ``targets`` (B, 2), go cue as in the test set."""
+        targets = torch.as_tensor(targets, dtype=torch.float32)
+        n = targets.shape[0]
+        go = torch.full((n,), self.config.test_go_step, dtype=torch.long)
+        return Trials(self.start_joint.expand(n, -1).clone(), self.start.expand(n, -1).clone(), targets, go)
+
+    def sample_trials(self, batch_size: int, generator: torch.Generator | None = None) -> Trials:
+        """Random training trials: starts over the region, reachable targets, hold trials, go cues."""
+        cfg = self.config
+        if cfg.starts == "fixed":
+            joint = self.start_joint.expand(batch_size, -1).clone()
+        else:
+            (a0, a1), (b0, b1) = START_REGION[cfg.effector]
+            u = torch.rand(batch_size, 2, generator=generator)
+            joint = self.joint_state(torch.stack([a0 + (a1 - a0) * u[:, 0], b0 + (b1 - b0) * u[:, 1]], dim=-1))
+        start = self.hand(joint)
+        target = start.clone()
+        todo = torch.rand(batch_size, generator=generator) >= cfg.hold_fraction  # the others hold
+        radius = TRAIN_REACH_FACTOR * cfg.reach_m
+        for _ in range(20):  # redraw unreachable targets; a trial still unreachable after that holds
+            ang = 2 * math.pi * torch.rand(batch_size, generator=generator)
+            dist = radius * torch.sqrt(torch.rand(batch_size, generator=generator))
+            draw = start + dist[:, None] * torch.stack([torch.cos(ang), torch.sin(ang)], dim=-1)
+            ok = todo & self.reachable(draw)
+            target[ok] = draw[ok]
+            todo &= ~ok
+            if not bool(todo.any()):
+                break
+        lo, hi = (round(d / cfg.dt) for d in cfg.delay)
+        go = torch.randint(lo, hi + 1, (batch_size,), generator=generator)
+        return Trials(joint, start, target, go)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-        """Start every trial at the start posture; ``options["targets"]`` (B, 2) sets the targets.
+        """Start every trial at rest; ``options["trials"]`` (:class:`Trials`) sets starts and targets.
 
-        Without targets, the test set is used (its size sets the batch).
+        Without trials, the test set is used (its size sets the batch).
         """
         self._set_generator(seed=seed)
         options = {} if options is None else options
-        targets = options.get("targets")
-        targets = self.test_targets() if targets is None else torch.as_tensor(targets, dtype=torch.float32)
-        batch_size = targets.shape[0]
+        trials: Trials | None = options.get("trials")
+        trials = self.test_trials() if trials is None else trials
+        batch_size = trials.target.shape[0]
         deterministic: bool = options.get("deterministic", False)
 
-        self.effector.reset(options={"batch_size": batch_size, "joint_state": self.start_joint})
-        self.goal = targets.to(self.device)
+        self.effector.reset(options={"batch_size": batch_size, "joint_state": trials.joint.to(self.device)})
+        self.goal = trials.target.to(self.device)
         self.elapsed = 0.0
         action = torch.zeros((batch_size, self.action_space.shape[0]), device=self.device)
         self.obs_buffer["proprioception"] = [self.get_proprioception()] * len(self.obs_buffer["proprioception"])
@@ -137,3 +290,4 @@ class CentreOutReach(mn.environment.Environment):
         obs = self.get_obs(deterministic=deterministic)
         info = {"states": self.states, "action": action, "noisy action": action, "goal": self.goal}
         return obs, info
+

@@ -1,8 +1,8 @@
-"""Training: backpropagation through the effector on the poster's Euclidean distance loss.
+"""Training: backpropagation through the effector on the poster's Euclidean distance loss, plus costs.
 
-The loss (:mod:`motorkit.loss`) is the hand-target distance averaged over every step and trial
-(metres), plus weighted penalties on muscle commands (``activity_weight``) and hidden activity
-(``hidden_weight``); every term is logged per batch. One gradient step is :func:`train_step`, short
+The loss (:mod:`motorkit.loss`) is the hand-goal distance (metres) where the task asks for the
+position, plus weighted costs of effort (``effort_weight``), hand jerk (``smoothness_weight``) and
+hidden activity (``hidden_weight``); every term is logged per batch. One gradient step is :func:`train_step`, short
 enough to read; :func:`train` draws batches, calls it, evaluates, logs and checkpoints.
 
 Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
@@ -22,7 +22,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -61,12 +61,13 @@ class TrainConfig(TaskConfig):
     catch_fraction: float = 0.0
     hidden: int = 64
     batch_size: int = 64
-    batches: int = 600
+    batches: int = 3000
     lr: float = 3e-3
     lr_final: float = 3e-4
     grad_clip: float = 1.0
-    activity_weight: float = 1e-3
-    hidden_weight: float = 0.0
+    effort_weight: float = 1e-2
+    smoothness_weight: float = 3e-5
+    hidden_weight: float = 1e-3
     seed: int = 0
     eval_every: int = 25
     target_error_cm: float | None = None
@@ -99,7 +100,8 @@ class TrainConfig(TaskConfig):
 
     def loss_weights(self) -> LossWeights:
         """The weights of the loss terms (:mod:`motorkit.loss`)."""
-        return LossWeights(distance=1.0, effort=self.activity_weight, hidden=self.hidden_weight)
+        return LossWeights(distance=1.0, effort=self.effort_weight, smoothness=self.smoothness_weight,
+                           hidden=self.hidden_weight)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
@@ -126,10 +128,15 @@ class TrainResult:
     def simulator(self) -> Simulator:
         return Simulator(self.env, self.policy)
 
-    def evaluate(self, field: ForceField | None = None, catch: bool = False, **kwargs: Any) -> Rollout:
-        """Roll the policy out on the 8-target test set (default: the training field)."""
+    def evaluate(self, field: ForceField | None = None, catch: bool = False, start: Sequence[float] | None = None,
+                 reach: float | None = None, **kwargs: Any) -> Rollout:
+        """Roll the policy out on the 8-target test set (default: the training field), from any ``start``.
+
+        ``start`` is (shoulder, elbow) deg for the arm, (x, y) m for the point mass (default: the test
+        posture); ``reach`` the distance of the targets in metres (default: the task's).
+        """
         field = self.config.force_field() if field is None else field
-        return rollout(self.simulator, self.env.test_targets(), field, catch=catch,
+        return rollout(self.simulator, self.env.test_trials(start, reach), field, catch=catch,
                        config=self.config.to_dict(), **kwargs)
 
 
@@ -144,11 +151,11 @@ def build(config: TrainConfig) -> tuple[CentreOutReach, GRUPolicy]:
 
 def draw_batch(env: CentreOutReach, sim: Simulator, field: ForceField, batch_size: int,
                generator: torch.Generator) -> Batch:
-    """A batch of random training trials: targets, per-trial fields (catch trials drawn) and noise."""
-    targets = env.sample_targets(batch_size, generator).to(sim.device)
+    """A batch of random training trials: starts, targets and go cues, per-trial fields (catch trials drawn), noise."""
+    trials = env.sample_trials(batch_size, generator).to(sim.device)
     matrices = field.trial_matrices(batch_size, generator).to(sim.device)
     noise = sim.draw_noise(env.config.n_steps, batch_size, generator)
-    return Batch(targets, matrices, noise)
+    return Batch(trials, matrices, noise)
 
 
 def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer,
@@ -292,7 +299,7 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
             log.append(row)
             done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
             if group.leader and ((batch + 1) % config.eval_every == 0 or done):
-                metrics = rollout(sim, env.test_targets(), field).metrics()
+                metrics = rollout(sim, env.test_trials(), field).metrics()
                 row["test_endpoint_error_cm"] = metrics["endpoint_error_cm"]
                 row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
                 row["test_angle_deg"] = metrics["angle_at_peak_velocity_deg"]

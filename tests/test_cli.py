@@ -21,10 +21,10 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An arm26 policy trained by the CLI to the book's criterion: < 1 cm test-set endpoint error."""
+    """An arm26 policy trained by the CLI, with the default recipe, to < 1 cm test-set endpoint error."""
     out = tmp_path_factory.mktemp("cli") / "null"
     proc = _run("train", "--effector", "arm26", "--field", "null", "--target-error-cm", "1.0",
-                "--batches", "1000", "--quiet", "--out", str(out))
+                "--quiet", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["test_endpoint_error_cm"] < 1.0
@@ -40,6 +40,16 @@ def test_train_reaches_criterion_and_evaluate_writes_the_rollout(trained: Path, 
     record = Rollout.load(out)
     assert record.fingertip.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)
     assert json.loads(out.with_suffix(".json").read_text())["config"]["field"] == "null"
+
+
+def test_evaluate_from_another_start_at_another_distance(trained: Path, tmp_path: Path) -> None:
+    out = tmp_path / "moved.npz"
+    proc = _run("evaluate", str(trained), "--start-deg", "45", "75", "--reach", "0.05", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    record = Rollout.load(out)
+    assert record.fingertip.shape == (8, 101, 2)  # the file's contract is unchanged
+    np.testing.assert_allclose(np.rad2deg(record.joint[:, 0, :2]), [[45.0, 75.0]] * 8, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(record.target - record.fingertip[:, 0], axis=-1), 0.05, rtol=1e-5)
 
 
 def test_first_exposure_to_cw_hooks_clockwise_and_catch_trials_switch_it_off(trained: Path, tmp_path: Path) -> None:
@@ -82,6 +92,10 @@ class _nullcontext:
     (["train", "--effector", "arm26", "--field", "cw", "--batch-size", "-4", "--out", "x"], "positive count"),
     (["train", "--effector", "arm26", "--field", "cw", "--strength", "-8", "--out", "x"], ">= 0"),
     (["evaluate"], "the following arguments are required"),
+    (["evaluate", "x", "--start-deg", "45", "--out", "r.npz"], "expected 2 arguments"),
+    (["evaluate", "x", "--start-deg", "45", "75", "--start-xy", "0", "0", "--out", "r.npz"], "not allowed with"),
+    (["evaluate", "x", "--reach", "-0.1", "--out", "r.npz"], ">= 0"),
+    (["train", "--effector", "arm26", "--field", "null", "--starts", "everywhere", "--out", "x"], "invalid choice"),
 ])
 def test_bad_arguments_get_one_line(capsys: pytest.CaptureFixture, argv: list[str], expected: str) -> None:
     _one_line_error(capsys, 2, expected, *argv)
@@ -100,6 +114,13 @@ def test_bad_files_get_one_line_and_nothing_is_written(capsys, tmp_path: Path, t
     _one_line_error(capsys, 1, "not a motorkit checkpoint", "evaluate", str(foreign), "--out", str(out))
     _one_line_error(capsys, 1, "must be a .npz", "evaluate", str(trained), "--out", str(tmp_path / "r.txt"))
     _one_line_error(capsys, 1, "does not exist", "evaluate", str(trained), "--out", str(tmp_path / "no" / "r.npz"))
+    _one_line_error(capsys, 1, "outside the arm26's joint limits", "evaluate", str(trained), "--start-deg", "200", "90",
+                    "--out", str(out))
+    _one_line_error(capsys, 1, "does not apply to this arm26 policy", "evaluate", str(trained), "--start-xy", "0", "0",
+                    "--out", str(out))
+    _one_line_error(capsys, 1, "leaves the arm26's reachable workspace", "evaluate", str(trained), "--reach", "0.5",
+                    "--out", str(out))
+    _one_line_error(capsys, 1, "reach must be > 0", "evaluate", str(trained), "--reach", "0", "--out", str(out))
     _one_line_error(capsys, 1, "cannot write", "train", "--effector", "arm26", "--field", "cw", "--out",
                     "/proc/motorkit-cannot-write")
     _one_line_error(capsys, 1, "no motorkit checkpoint", "train", "--effector", "arm26", "--field", "cw",

@@ -12,6 +12,7 @@ import torch
 from motorkit import parallel
 from motorkit.loss import Batch
 from motorkit.closed_loop import Noise
+from motorkit.tasks import Trials
 from motorkit.training import TrainConfig, cache_dir, load_checkpoint, train
 
 SMALL = TrainConfig(batch_size=16, batches=6, duration=0.2, compile=False, eval_every=3)
@@ -25,7 +26,7 @@ def test_two_processes_give_the_loss_curve_of_one() -> None:
     one = train(replace(SMALL, workers=1), progress=False)
     two = train(replace(SMALL, workers=2), progress=False)
     for a, b in zip(one.log, two.log, strict=True):
-        for key in ("loss", "loss_distance", "loss_effort", "loss_hidden"):
+        for key in ("loss", "loss_distance", "loss_effort", "loss_smoothness", "loss_hidden"):
             assert b[key] == pytest.approx(a[key], rel=1e-5, abs=1e-9), key
     assert two.log[2]["test_endpoint_error_cm"] == pytest.approx(one.log[2]["test_endpoint_error_cm"], rel=1e-4)
     np.testing.assert_allclose(_weights(two), _weights(one), atol=1e-5)
@@ -57,10 +58,11 @@ def test_workers_are_chosen_by_batch_size_and_do_not_change_the_cache_key(monkey
 
 
 def test_take_shares_trials_out_evenly() -> None:
-    batch = Batch(torch.arange(8.0).reshape(4, 2), torch.zeros(4, 2, 2),
+    trials = Trials(torch.zeros(4, 4), torch.zeros(4, 2), torch.arange(8.0).reshape(4, 2), torch.arange(4))
+    batch = Batch(trials, torch.zeros(4, 2, 2),
                   Noise(torch.arange(12.0).reshape(3, 4, 1), torch.zeros(3, 4, 2), torch.zeros(3, 4, 2)))
     second = parallel.take(batch, 1, 2)
-    assert second.targets.tolist() == [[4.0, 5.0], [6.0, 7.0]]
+    assert second.trials.target.tolist() == [[4.0, 5.0], [6.0, 7.0]] and second.trials.go.tolist() == [2, 3]
     assert second.noise.action[:, :, 0].tolist() == [[2.0, 3.0], [6.0, 7.0], [10.0, 11.0]]
     with pytest.raises(ValueError, match="evenly"):
         parallel.take(batch, 0, 3)

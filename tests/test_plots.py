@@ -105,3 +105,30 @@ def test_curves_moment_arms_and_tables():
     tables = html.state_tables_html(fx.state_tables(arm))
     assert tables.count("<table") == 3 and "force-length CE" in tables and "moment for joint 1" in tables
     assert "&lt;b&gt;" in html.html_table(["a"], [["<b>"]])  # cells are escaped
+
+
+@pytest.mark.parametrize("name", ["pointmass", "arm26"])
+def test_training_trials_and_workspace_reaches_draw_what_they_are_given(name):
+    import torch
+
+    from motorkit.rollouts import rollout
+    from motorkit.tasks import GENERALIZATION_STARTS, CentreOutReach, TaskConfig
+    from motorkit.training import TrainConfig, build
+    from motorkit.closed_loop import Simulator
+
+    env = CentreOutReach(TaskConfig(effector=name))
+    trials = env.sample_trials(32, torch.Generator().manual_seed(0))
+    region = fx.start_region_outline(env.effector)
+    fig, (a1, a2) = plt.subplots(1, 2)
+    plots.plot_training_trials(a1, trials.start.numpy(), trials.target.numpy(), env.effector, region)
+    hold = int((trials.target == trials.start).all(dim=1).sum())
+    assert len(a1.texts) == 32 - hold  # one arrow per reaching trial
+    x0, x1 = a1.get_xlim()
+    assert x0 <= region[:, 0].min() and x1 >= region[:, 0].max()  # the whole region is in view
+    _, policy = build(TrainConfig(effector=name, duration=0.1))
+    sim = Simulator(env, policy)
+    starts = GENERALIZATION_STARTS[name][:2]
+    runs = [rollout(sim, env.test_trials(s)) for s in starts]
+    postures = [env.joint_state(s)[0, :2] for s in starts] if name == "arm26" else None
+    plots.plot_workspace_reaches(a2, runs, env.effector, postures)
+    assert len(a2.patches) >= 16  # the targets of both starts (and the workspace)

@@ -30,20 +30,23 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     config = TrainConfig(effector=effector, field="cw", batch_size=64, duration=0.5)
     env, policy = build(config)
     sim = Simulator(env, policy)
-    episode = EpisodeLoss(sim, unroll=config.unroll, compile=True, outputs=True)
+    episode = EpisodeLoss(sim, unroll=config.unroll, compile=True)
     generator = torch.Generator().manual_seed(3)
-    targets = env.sample_targets(config.batch_size, generator)
+    trials = env.sample_trials(config.batch_size, generator)  # starts all over the region
+    targets = trials.target
+    cue = trials.schedule(env.config.n_steps, env.config.dt, env.config.movement_time).cue
     matrices = config.force_field().trial_matrices(config.batch_size, generator)
     noise = sim.draw_noise(env.config.n_steps, config.batch_size, generator)
 
     reference = _stock_env(env.config)
-    obs, _ = reference.reset(options={"targets": targets})
-    state = sim.start(targets)
+    obs, _ = reference.reset(options={"trials": trials})
+    state = sim.start(trials)
     with torch.no_grad():
         for t0 in range(0, env.config.n_steps, episode.unroll):
             ours_obs = torch.cat([targets, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
-            torch.testing.assert_close(ours_obs, obs, rtol=1e-4, atol=1e-5)
-            state, _, outs = episode.fn(state, targets, matrices, Noise(*(n[t0 : t0 + episode.unroll] for n in noise)))
+            torch.testing.assert_close(ours_obs, obs, rtol=1e-4, atol=1e-5)  # motornet's observation, go signal aside
+            part = slice(t0, t0 + episode.unroll)
+            state, outs = episode.fn(state, cue[part], matrices, Noise(*(n[part] for n in noise)))
             for k in range(episode.unroll):
                 # the same actions and the same field force, through motornet's own stepping
                 velocity = reference.states["cartesian"][:, 2:]

@@ -34,7 +34,7 @@ def test_resume_after_interruption_equals_uninterrupted(tmp_path: Path, monkeypa
     whole = train(config, out=tmp_path / "whole", progress=False)
 
     calls = {"n": 0}
-    original = training.CentreOutReach.sample_targets
+    original = training.CentreOutReach.sample_trials
 
     def interrupt_at_fifth_batch(self, *args, **kwargs):
         calls["n"] += 1
@@ -42,11 +42,11 @@ def test_resume_after_interruption_equals_uninterrupted(tmp_path: Path, monkeypa
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(training.CentreOutReach, "sample_targets", interrupt_at_fifth_batch)
+    monkeypatch.setattr(training.CentreOutReach, "sample_trials", interrupt_at_fifth_batch)
     with pytest.raises(KeyboardInterrupt):
         train(config, out=tmp_path / "split", progress=False)
     assert load_checkpoint(tmp_path / "split")["batch"] == 4  # saved on the way out
-    monkeypatch.setattr(training.CentreOutReach, "sample_targets", original)
+    monkeypatch.setattr(training.CentreOutReach, "sample_trials", original)
     resumed = train(config, out=tmp_path / "split", progress=False)
 
     assert [r["loss"] for r in resumed.log] == [r["loss"] for r in whole.log]
@@ -120,7 +120,7 @@ def test_bad_configurations_are_refused(bad: dict) -> None:
 
 
 def test_train_step_weighs_the_named_terms_and_logs_each() -> None:
-    config = replace(SMALL, compile=False, hidden_weight=1e-2)
+    config = replace(SMALL, compile=False, effort_weight=1e-3, smoothness_weight=1e-6, hidden_weight=1e-2)
     env, policy = training.build(config)
     sim = training.Simulator(env, policy)
     episode = training.EpisodeLoss(sim, config.unroll, compile=False)
@@ -128,12 +128,14 @@ def test_train_step_weighs_the_named_terms_and_logs_each() -> None:
     batch = training.draw_batch(env, sim, config.force_field(), 8, torch.Generator().manual_seed(0))
     before = {k: v.clone() for k, v in policy.state_dict().items()}
     row = training.train_step(episode, optimizer, batch, config.loss_weights(), config.grad_clip)
-    assert set(row) == {"loss", "loss_distance", "loss_effort", "loss_hidden"}
-    expected = row["loss_distance"] + 1e-3 * row["loss_effort"] + 1e-2 * row["loss_hidden"]
+    assert set(row) == {"loss", "loss_distance", "loss_effort", "loss_smoothness", "loss_hidden"}
+    expected = (row["loss_distance"] + 1e-3 * row["loss_effort"] + 1e-6 * row["loss_smoothness"]
+                + 1e-2 * row["loss_hidden"])
     assert row["loss"] == pytest.approx(expected, rel=1e-6)
     assert any(not torch.equal(before[k], v) for k, v in policy.state_dict().items())  # the weights moved
     result = train(config, progress=False)
-    assert all({"loss_distance", "loss_effort", "loss_hidden", "distance_cm"} <= set(r) for r in result.log)
+    assert all({"loss_distance", "loss_effort", "loss_smoothness", "loss_hidden", "distance_cm"} <= set(r)
+               for r in result.log)
     assert all(r["distance_cm"] == pytest.approx(100 * r["loss_distance"]) for r in result.log)
 
 

@@ -88,6 +88,8 @@ from motorkit.plots.reaching import (
     plot_reaches,
     plot_speed_profiles,
     plot_strength_sweep,
+    plot_training_trials,
+    plot_workspace_reaches,
 )
 from motorkit.plots.style import STYLE, finish, plain_log_ticks, plot_band, use_style
 
@@ -104,7 +106,7 @@ __all__ = [
     # reaching
     "CONDITION_LABELS", "draw_targets", "plot_reaches", "plot_speed_profiles", "plot_activations_by_target",
     "plot_reach_detail", "plot_curl_forces", "plot_adaptation_paths", "plot_condition_bars", "plot_strength_sweep",
-    "plot_field_exposure",
+    "plot_field_exposure", "plot_training_trials", "plot_workspace_reaches",
     # learning
     "plot_loss_curves", "plot_eval_curves", "plot_lateral_learning_curves", "plot_field_loss_curves",
     "plot_batch_size_study", "plot_batch_size_costs",

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from motorkit import effectors as fx
-from motorkit.plots.bodies import plot_hand_paths
+from motorkit.plots.bodies import draw_arm, draw_workspace, plot_hand_paths
 from motorkit.plots.colors import FIELD_COLORS, FIELD_LABELS, direction_color, muscle_colors, target_colors
 from motorkit.plots.style import finish
 
@@ -64,6 +64,50 @@ def plot_reaches(
                         start=False, lw=1.0, end_marker=None, zorder=2)
     plot_hand_paths(ax, rollout.fingertip, colors=colors, lw=lw, zorder=3)
     _reach_limits(ax, start, targets, margin)
+    return ax
+
+
+def plot_training_trials(ax: Axes, starts: np.ndarray, targets: np.ndarray, effector,
+                         region: np.ndarray | None = None) -> Axes:
+    """A batch of training trials over the ``effector``'s workspace: a line from each start (dot) to its
+    target; hold trials (target = start) as open circles. ``region`` (n, 2), if given, is the outline
+    of where starts are drawn from, in metres."""
+    draw_workspace(ax, effector)
+    if region is not None:
+        ax.fill(region[:, 0], region[:, 1], fc="#dde7f3", ec="#4a78b0", lw=1, zorder=1)
+    starts, targets = np.asarray(starts), np.asarray(targets)
+    hold = np.linalg.norm(targets - starts, axis=-1) == 0
+    for s, g in zip(starts[~hold], targets[~hold]):
+        ax.annotate("", g, s, arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 0.8, "shrinkA": 0,
+                                          "shrinkB": 0, "mutation_scale": 7}, zorder=3)
+    ax.plot(*starts[~hold].T, ".", color="k", ms=4, zorder=4)
+    ax.plot(*starts[hold].T, "o", mfc="none", mec="#c03030", ms=6, zorder=4, label="hold trial")
+    _fit_limits(ax, np.concatenate([starts, targets] + ([] if region is None else [region])))
+    return ax
+
+
+def _fit_limits(ax: Axes, points: np.ndarray, margin: float = 0.12) -> None:
+    """Equal-aspect limits around ``points`` (n, 2), ``margin`` of their extent beyond them."""
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    pad = margin * float((hi - lo).max())
+    ax.set_xlim(lo[0] - pad, hi[0] + pad)
+    ax.set_ylim(lo[1] - pad, hi[1] + pad)
+    ax.set_aspect("equal")
+
+
+def plot_workspace_reaches(ax: Axes, rollouts: Sequence, effector, postures: Sequence | None = None,
+                           lw: float = 1.5) -> Axes:
+    """Centre-out reaches from several starts on one workspace: each rollout's paths and targets, and,
+    for the arm, the limb drawn faintly at each start posture (``postures``, radians, one per rollout)."""
+    draw_workspace(ax, effector)
+    for i, rollout in enumerate(rollouts):
+        if postures is not None:
+            draw_arm(ax, effector, postures[i], color="0.55", alpha=0.35, lw=2.5, zorder=1)
+        reach = float(np.linalg.norm(rollout.target - rollout.fingertip[0, 0], axis=-1).max())
+        draw_targets(ax, rollout.target, 0.08 * reach)
+        plot_hand_paths(ax, rollout.fingertip, lw=lw, end_marker=None, zorder=3)
+    points = [np.concatenate([r.fingertip.reshape(-1, 2), r.target]) for r in rollouts]
+    _fit_limits(ax, np.concatenate(points + ([] if postures is None else [np.zeros((1, 2))])), 0.08)
     return ax
 
 

@@ -1,0 +1,117 @@
+"""The task: where training trials start and aim, what the go cue asks, and the test sets from any start."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from motorkit.bodies import START_REGION, joint_position, make_effector
+from motorkit.loss import episode_terms
+from motorkit.closed_loop import StepOutput
+from motorkit.tasks import GENERALIZATION_STARTS, TRAIN_REACH_FACTOR, CentreOutReach, TaskConfig
+
+
+def _env(**changes: object) -> CentreOutReach:
+    return CentreOutReach(TaskConfig(**changes))
+
+
+@pytest.mark.parametrize("effector", ["arm26", "pointmass"])
+def test_training_trials_cover_the_start_region_and_stay_reachable(effector: str) -> None:
+    env = _env(effector=effector)
+    trials = env.sample_trials(4096, torch.Generator().manual_seed(0))
+    pos = trials.joint[:, :2].numpy()
+    pos = np.rad2deg(pos) if effector == "arm26" else pos
+    for axis, (lo, hi) in enumerate(START_REGION[effector]):
+        assert lo <= pos[:, axis].min() < lo + 0.05 * (hi - lo) and hi - 0.05 * (hi - lo) < pos[:, axis].max() <= hi
+    assert torch.all(trials.joint[:, 2:] == 0)  # at rest
+    torch.testing.assert_close(trials.start, env.hand(trials.joint))
+    offset = trials.target - trials.start
+    dist = offset.norm(dim=-1)
+    assert dist.max() <= TRAIN_REACH_FACTOR * env.config.reach_m + 1e-6
+    assert bool(env.reachable(trials.target).all())
+    hold = (dist == 0).float().mean().item()
+    assert 0.07 < hold < 0.16  # the hold trials (10 %), and hardly any unreachable draw left holding
+    angles = torch.atan2(offset[dist > 0, 1], offset[dist > 0, 0])
+    counts = torch.histc(angles, bins=8, min=-math.pi, max=math.pi)
+    assert counts.min() > 0.5 * counts.mean()  # every direction
+    again = env.sample_trials(4096, torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(trials, again))
+
+
+def test_fixed_starts_are_the_test_posture_and_delays_are_drawn_in_range() -> None:
+    env = _env(starts="fixed", delay=(0.2, 0.4))
+    trials = env.sample_trials(512, torch.Generator().manual_seed(1))
+    assert torch.equal(trials.joint, env.start_joint.expand(512, -1))
+    assert trials.go.min().item() == 20 and trials.go.max().item() == 40
+    assert env.config.test_go_step == 30 and env.test_trials().go.tolist() == [30] * 8
+
+
+def test_schedule_holds_until_the_go_cue_then_asks_for_the_target_after_the_movement_time() -> None:
+    env = _env(delay=(0.1, 0.3), movement_time=0.4)
+    trials = env.sample_trials(16, torch.Generator().manual_seed(2))
+    schedule = trials.schedule(100, 0.01, 0.4)
+    for b in range(16):
+        go = int(trials.go[b])
+        assert torch.all(schedule.cue[:go, b, 2] == 0) and torch.all(schedule.cue[go:, b, 2] == 1)
+        assert torch.all(schedule.cue[:, b, :2] == trials.target[b])  # the target is shown throughout
+        torch.testing.assert_close(schedule.goal[:go, b], trials.start[b].expand(go, 2))
+        torch.testing.assert_close(schedule.goal[go:, b], trials.target[b].expand(100 - go, 2))
+        # step k ends at (k + 1) dt: the position counts again from 400 ms after the cue
+        assert schedule.weight[:go, b].eq(1).all() and schedule.weight[go:go + 39, b].eq(0).all()
+        assert schedule.weight[go + 39:, b].eq(1).all()
+    short = trials.schedule(20, 0.01, 0.4)  # an episode that ends before the movement time: its last step
+    assert short.weight[-1].eq(1).all()
+
+
+def test_loss_terms_are_measured_where_the_schedule_says() -> None:
+    env = _env(movement_time=0.05)
+    trials = env.test_trials()
+    schedule = trials.schedule(10, 0.01, 0.05)
+    t, b = 10, 8
+    hand = trials.target.expand(t, b, 2).clone()
+    hand[:4] = trials.start  # at the start during the movement window (steps 0-3): not counted
+    cart = torch.cat([hand, torch.zeros(t, b, 2)], dim=-1)
+    cart[5, :, 2] = 1.0  # one step at 1 m/s, rest before and after
+    out = StepOutput(torch.full((t, b, 6), 0.5), torch.zeros(t, b, 6), torch.zeros(t, b, 2), cart,
+                     torch.full((t, b, 4), 2.0))
+    distance, effort, smoothness, hidden = episode_terms(out, schedule, 0.01).tolist()
+    assert distance == pytest.approx(0.0, abs=1e-7) and effort == pytest.approx(0.25) and hidden == pytest.approx(4.0)
+    # second differences of one 1 m/s blip: 1, -2, 1 (x 1e4 m/s^3), squared and averaged over 10 steps
+    assert smoothness == pytest.approx((1 + 4 + 1) * 1e8 / 10, rel=1e-5)
+
+
+@pytest.mark.parametrize("effector", ["arm26", "pointmass"])
+def test_test_trials_from_any_start_and_clear_errors(effector: str) -> None:
+    env = _env(effector=effector)
+    for start in GENERALIZATION_STARTS[effector]:
+        trials = env.test_trials(start)
+        offsets = (trials.target - trials.start).numpy()
+        np.testing.assert_allclose(np.linalg.norm(offsets, axis=-1), env.config.reach_m, rtol=1e-5)
+        np.testing.assert_allclose(np.degrees(np.arctan2(offsets[:, 1], offsets[:, 0])) % 360,
+                                   np.arange(8) * 45.0, atol=1e-3)
+    far = (200.0, 90.0) if effector == "arm26" else (1.5, 0.0)
+    with pytest.raises(ValueError, match="outside the .* joint limits"):
+        env.test_trials(far)
+    with pytest.raises(ValueError, match="reachable workspace"):
+        env.test_trials(reach=0.5 if effector == "arm26" else 0.95)
+    with pytest.raises(ValueError, match="reach must be > 0"):
+        env.test_trials(reach=-0.1)
+
+
+def test_generalization_set_spans_the_arm_start_region() -> None:
+    starts = np.array(GENERALIZATION_STARTS["arm26"])
+    assert len(starts) >= 6
+    (s0, s1), (e0, e1) = START_REGION["arm26"]
+    assert np.all((starts[:, 0] >= s0) & (starts[:, 0] <= s1) & (starts[:, 1] >= e0) & (starts[:, 1] <= e1))
+    assert np.ptp(starts[:, 0]) >= 0.75 * (s1 - s0) and np.ptp(starts[:, 1]) >= 0.6 * (e1 - e0)
+
+
+def test_joint_position_inverts_motornet_kinematics() -> None:
+    arm = make_effector("arm26")
+    pos = torch.tensor([[0.3, 0.4], [1.0, 2.0], [2.2, 0.1]])
+    hand = arm.joint2cartesian(torch.cat([pos, torch.zeros_like(pos)], dim=1))[:, :2]
+    torch.testing.assert_close(joint_position(arm, hand), pos, rtol=1e-4, atol=1e-4)
+    assert torch.isnan(joint_position(arm, torch.tensor([[0.7, 0.0]]))).all()  # beyond the outstretched arm
