@@ -31,11 +31,6 @@ HUMAN_PEAK_SPEED_M_S = (0.25, 0.55)
 
 
 @pytest.fixture(scope="module")
-def nf(chapter_metrics) -> dict:
-    return chapter_metrics("02_null_field")
-
-
-@pytest.fixture(scope="module")
 def ad(chapter_metrics) -> dict:
     return chapter_metrics("03_adaptation")
 
