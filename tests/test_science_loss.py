@@ -57,7 +57,9 @@ def test_keys_exist_with_matching_lengths(m: dict) -> None:
     for f in FIELDS:
         for key in ("loss_ratio_by_seed", "first_loss_by_seed", "jump_by_seed", "recovered_batch_by_seed",
                     "largest_rise_by_seed", "falling_fraction_by_seed", "final_loss_by_seed",
-                    "test_loss_final_by_seed_cm"):
+                    "test_loss_final_by_seed_cm", "cost_share_final_by_seed", "cost_share_early_by_seed",
+                    "effort_hidden_share_final_by_seed", "jerk_cost_change_by_seed",
+                    "whole_loss_ratio_by_seed", "loss_over_distance_max_by_seed"):
             assert len(m[f"{f}_{key}"]) == len(m["seeds"]), f"{f}_{key}"
         assert f"{f}_final_loss" in m and f"{f}_test_loss_first_exposure_cm" in m
         assert len(m[f"{f}_test_loss_first_exposure_by_seed_cm"]) == len(m["seeds"])
@@ -82,10 +84,11 @@ def test_training_loss_decreases_in_every_network_and_field(m: dict) -> None:
         assert all(final < first for final, first in pairs), f
 
 
-def test_first_updates_multiply_the_loss(m: dict) -> None:
-    """'The first updates ... multiply it': in every run the loss of batches 2-11 peaks above twice batch 1."""
+def test_first_updates_raise_the_loss(m: dict) -> None:
+    """'The first updates ... raise it': in every run the distance term of batches 2-11 peaks 'more than a
+    quarter' above batch 1."""
     for f in FIELDS:
-        assert all(j > 2 for j in m[f"{f}_jump_by_seed"]), f
+        assert all(j > 1.25 for j in m[f"{f}_jump_by_seed"]), f
 
 
 def test_test_loss_comes_back_to_first_exposure(m: dict) -> None:
@@ -96,12 +99,13 @@ def test_test_loss_comes_back_to_first_exposure(m: dict) -> None:
 
 
 def test_smaller_learning_rate_gives_a_smaller_jump(m: dict) -> None:
-    """'a learning rate three times smaller ... there the jump is much smaller' (same batch size)."""
+    """'a learning rate three times smaller ... every network's distance term climbs less than half as
+    far above its batch-1 value as in its CW run here' (same network, field, batch size, first batch)."""
     assert m["study_lr"] < m["adapt_lr"]
     study = m["study_jump_by_seed_at_adapt_batch_size"]
-    assert study, "the study must include chapter 3's batch size"
-    adapt = [j for f in FIELDS for j in m[f"{f}_jump_by_seed"]]
-    assert max(study) < min(adapt)
+    assert len(study) == len(m["seeds"]), "the study must include chapter 3's batch size"
+    for network, (small, large) in enumerate(zip(study, m["cw_jump_by_seed"])):
+        assert small - 1 < 0.5 * (large - 1), network
 
 
 def test_moving_average_falls_on_most_steps(m: dict) -> None:
@@ -111,31 +115,71 @@ def test_moving_average_falls_on_most_steps(m: dict) -> None:
         assert all(0 <= r for r in m[f"{f}_largest_rise_by_seed"]), f
 
 
-def test_the_two_fields_give_nearly_the_same_curve(m: dict) -> None:
-    """Figure 4.1: 'the two fields give nearly the same curve' (final losses within 10 % of each other)."""
+def test_the_two_fields_give_curves_of_the_same_shape_and_height(m: dict) -> None:
+    """Figure 4.1 and the text: 'curves of much the same shape and height': the mean last / batch 1 and
+    the mean final distance term of the two fields are 'each pair within a quarter of each other'."""
+    cw_ratio, ccw_ratio = np.mean(m["cw_loss_ratio_by_seed"]), np.mean(m["ccw_loss_ratio_by_seed"])
+    assert abs(cw_ratio - ccw_ratio) < 0.25 * min(cw_ratio, ccw_ratio)
     cw, ccw = m["cw_final_loss"], m["ccw_final_loss"]
-    assert abs(cw - ccw) < 0.1 * min(cw, ccw)
+    assert abs(cw - ccw) < 0.25 * min(cw, ccw)
 
 
-def test_penalty_is_negligible(m: dict) -> None:
-    """The plotted distance term is the loss but for a penalty 'that never exceeds' a tiny share of it."""
-    assert m["penalty_share_max"] < 0.01
+def test_whole_loss_falls_too(m: dict) -> None:
+    """'The whole loss, costs included, falls too: ... less than half [of its batch-1 value] in every run'."""
+    for f in FIELDS:
+        assert all(r < 0.5 for r in m[f"{f}_whole_loss_ratio_by_seed"]), f
+
+
+def test_costs_are_a_sizeable_share_of_the_loss(m: dict) -> None:
+    """'The costs are not a negligible penalty': over the last batches 'more than a fifth [of the loss] in
+    every run', 'effort and hidden activity together stay below 1 %'; early on 'less than half of their
+    final share in every run'; 'the jerk cost does not even halve' (last batches over the early median)."""
+    for f in FIELDS:
+        final = m[f"{f}_cost_share_final_by_seed"]
+        assert all(0.2 < share < 1 for share in final), f
+        assert all(minor < 0.01 for minor in m[f"{f}_effort_hidden_share_final_by_seed"]), f
+        assert all(early < 0.5 * late for early, late in zip(m[f"{f}_cost_share_early_by_seed"], final)), f
+        assert all(c > 0.5 for c in m[f"{f}_jerk_cost_change_by_seed"]), f
+
+
+def test_jerk_cost_spikes_the_whole_loss(m: dict) -> None:
+    """'in some runs the whole loss is more than twice its distance term on a batch' (the jerk cost: the
+    other costs are tiny, see above)."""
+    peaks = [p for f in FIELDS for p in m[f"{f}_loss_over_distance_max_by_seed"]]
+    assert max(peaks) > 2
 
 
 # --------------------------------------------------------------------------------------------------
 # "Does a larger batch learn better?"
 
 
-def test_per_batch_effect_is_within_the_spread_between_networks(m: dict) -> None:
-    """'Per batch: not beyond the differences between networks': what the largest batch gains over the
-    smallest, network by network (mean), is smaller than the spread of the final loss between networks."""
+def test_per_batch_larger_batch_ends_lower_beyond_the_spread(m: dict) -> None:
+    """'Per batch: yes': what the largest batch gains over the smallest, network by network (mean), is
+    more than the spread of the final loss between networks, and 'in every network the smallest batch
+    ends highest'."""
     final = np.asarray(m["final_loss_by_batch_size_and_seed"], dtype=float)
     gain = final[0] - final[-1]
     assert np.allclose(m["batch_gain_by_network_cm"], gain)
     assert m["batch_gain_mean_cm"] == pytest.approx(gain.mean())
     between = np.mean(final.std(axis=1, ddof=1))
     assert m["final_loss_between_network_sd_cm"] == pytest.approx(between)
-    assert abs(gain.mean()) < between
+    assert gain.mean() > between
+    assert np.all(final[0] > final[1:].max(axis=0))
+
+
+def test_per_batch_gain_is_mostly_over_by_the_second_batch_size(m: dict) -> None:
+    """'but mostly up to batches of [the second size]': from there on the mean final losses differ by less
+    than half of what the largest batch gains over the smallest."""
+    mean = np.asarray(m["final_loss_by_batch_size"], dtype=float)
+    spread = mean[1:].max() - mean[1:].min()
+    assert m["final_loss_range_from_second_batch_size_cm"] == pytest.approx(spread)
+    assert spread < m["batch_gain_mean_cm"] / 2
+
+
+def test_smallest_batch_needs_the_most_batches(m: dict) -> None:
+    """'getting 90 % of the way ... takes [more] batches with the smallest batch [than] with the larger ones'."""
+    batches = m["batches_to_level_by_batch_size"]
+    assert batches[0] > max(batches[1:])
 
 
 def test_per_sample_every_increase_of_batch_size_costs_more_reaches(m: dict) -> None:

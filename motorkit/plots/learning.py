@@ -92,7 +92,7 @@ def plot_lateral_learning_curves(ax: Axes, curves: dict[str, tuple[Sequence[int]
 
 
 def plot_field_loss_curves(curves: dict[str, np.ndarray], window: int, strength: float,
-                           ylabel: str = "training loss: hand-target distance (cm)",
+                           ylabel: str = "distance term of the training loss (cm)",
                            figsize: tuple[float, float] = (9.5, 4.0)) -> Figure:
     """One panel per curl field: each network's per-batch training loss (faint) and its moving average.
 

@@ -205,8 +205,8 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("aftereffect_size_ratio", "arm: smaller over larger after-effect, CW vs CCW"),
     ],
     "04_loss_analysis": [
-        ("cw_final_loss", "CW adaptation: final training loss (cm)"),
-        ("ccw_final_loss", "CCW adaptation: final training loss (cm)"),
+        ("cw_final_loss", "CW adaptation: final distance term of the loss (cm)"),
+        ("ccw_final_loss", "CCW adaptation: final distance term of the loss (cm)"),
         ("batch_gain_mean_cm", "batch-size study: final loss, smallest minus largest batch (cm)"),
     ],
     "05_pca": [
