@@ -123,7 +123,7 @@ def plot_field_loss_curves(curves: dict[str, np.ndarray], window: int, strength:
 
 
 def plot_batch_size_study(curves: dict, level: float | None = None,
-                          ylabel: str = "test-set loss: hand-target distance (cm)",
+                          ylabel: str = "test set: hand-target distance over the episode (cm)",
                           highlight: int | None = None, figsize: tuple[float, float] = (9.8, 4.0)) -> Figure:
     """The batch-size study in three panels: test-set loss against batches, samples seen and training time.
 
