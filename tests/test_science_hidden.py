@@ -36,10 +36,11 @@ def test_a_few_components_carry_most_of_the_variance(pca: dict) -> None:
         assert pca["pca_components_for_90_percent"][name] <= 5, name
 
 
-def test_part_of_the_activity_is_shared_by_every_reach(pca: dict) -> None:
-    """A time course common to all reaches is a real part of the activity, but not all of it."""
-    assert 0.1 < pca["pca_shared_fraction"] < 0.9
-    assert 0.0 <= pca["pca_shared_fraction_pc1"] <= 1.0
+def test_little_of_the_activity_is_shared_by_every_reach(pca: dict) -> None:
+    """The time course common to all reaches is less than a fifth of the activity, and less than a tenth
+    of PC1's: almost all of it tells the reaches apart."""
+    assert 0.0 <= pca["pca_shared_fraction"] < 0.2
+    assert 0.0 <= pca["pca_shared_fraction_pc1"] < 0.1
 
 
 def test_trajectories_start_together_explore_and_converge(pca: dict) -> None:
@@ -53,12 +54,18 @@ def test_trajectories_start_together_explore_and_converge(pca: dict) -> None:
     assert end > start, "the text says the reaches end further apart than they start"
 
 
-def test_exploration_comes_in_two_waves(pca: dict) -> None:
-    """The spread has two peaks above half its maximum, with a deep dip between them."""
-    assert len(pca["pca_spread_peaks_ms"]) >= 2
+def test_exploration_comes_in_two_waves_timed_by_the_hand(pca: dict) -> None:
+    """The spread peaks, falls to less than half, and peaks again, lower; the first peak comes when the
+    hand speeds up fastest, the second when it slows down fastest, the dip close to peak hand speed."""
+    assert len(pca["pca_spread_peaks_ms"]) == 2
+    first_ms, second_ms = pca["pca_spread_peaks_ms"]
     first, dip, second = pca["pca_spread_first_peak"], pca["pca_spread_dip"], pca["pca_spread_second_peak"]
-    assert pca["pca_spread_peaks_ms"][0] < pca["pca_spread_dip_ms"] < pca["pca_spread_peaks_ms"][-1]
-    assert dip < 0.5 * first and dip < 0.5 * second
+    assert first_ms < pca["pca_spread_dip_ms"] < second_ms
+    assert dip < 0.5 * first and dip < second < first
+    assert first == pca["pca_spread_max"]  # "to its largest value"
+    assert abs(first_ms - pca["pca_speeding_up_ms"]) <= 50
+    assert abs(second_ms - pca["pca_slowing_down_ms"]) <= 50
+    assert abs(pca["pca_spread_dip_ms"] - pca["pca_peak_speed_ms"]) <= 80  # "close to"
 
 
 def test_end_states_lie_in_target_order_and_encode_the_target(pca: dict) -> None:
@@ -70,15 +77,17 @@ def test_end_states_lie_in_target_order_and_encode_the_target(pca: dict) -> None
     assert pca["pca_end_pcs_for_r2_099"] is not None and pca["pca_end_pcs_for_r2_099"] <= pca["n_components"]
 
 
-def test_adapted_networks_use_nearly_the_same_subspace(pca: dict) -> None:
-    """Principal angles are angles, ascending, and the first is small; null PCs capture the adapted activity."""
+def test_adapted_networks_lie_largely_in_the_null_subspace(pca: dict) -> None:
+    """Principal angles are angles, ascending, and the first is under 30°; the null network's top-3 PCs
+    capture more than half of the adapted activity, and more than 70 % of what its own top 3 capture."""
     for field in ("cw", "ccw"):
         angles = pca[f"subspace_angles_deg_{field}_vs_null"]
         assert len(angles) == 3
         assert all(0.0 <= a <= 90.0 for a in angles) and angles == sorted(angles)
         assert angles[0] < 30.0
-        captured = pca["variance_captured_by_null_top3"][field]
-        assert captured > 0.7 and captured <= pca["pca_variance_top3"][field] + 1e-9
+        captured, own = pca["variance_captured_by_null_top3"][field], pca["pca_variance_top3"][field]
+        assert 0.5 < captured <= own + 1e-9
+        assert captured > 0.7 * own
 
 
 def test_adaptation_is_a_shift_along_few_dimensions_of_the_existing_activity(pca: dict) -> None:
@@ -91,11 +100,13 @@ def test_adaptation_is_a_shift_along_few_dimensions_of_the_existing_activity(pca
 
 
 def test_dynamics_are_not_mostly_rotational(pca: dict) -> None:
-    """A linear fit explains most of the derivative, a pure rotation less than half of that (null network);
-    both adapted networks are more rotational than the null one."""
-    assert pca["rotation_r2_full"] > 0.5
+    """The linear fit leaves more than a fifth of the derivative unexplained, the pure rotation explains
+    less than half of what it does and an R² under 0.3 (null network); both adapted networks are more
+    rotational than the null one. The fit's window covers the whole movement."""
+    assert 0.0 < pca["rotation_r2_full"] < 0.8
     assert 0.0 <= pca["rotation_fraction"] < 0.5
-    assert pca["rotation_r2_skew"] < pca["rotation_r2_full"]
+    assert pca["rotation_r2_skew"] < min(pca["rotation_r2_full"], 0.3)
+    assert pca["pca_hand_stopped_ms"] <= pca["rotation_window_ms"]
     by = pca["rotation_by_network"]
     assert by["cw"]["rotation_fraction"] > by["null"]["rotation_fraction"]
     assert by["ccw"]["rotation_fraction"] > by["null"]["rotation_fraction"]
@@ -114,30 +125,48 @@ def test_pulses_along_top_pcs_move_the_hand_more_than_random_pulses(iv: dict) ->
     assert iv["perturb_deviation_grows_with_size"] is True
 
 
+def test_pulses_are_given_at_start_peak_speed_and_arrival(iv: dict) -> None:
+    """The three pulse times follow the movement: before the hand gathers speed, around peak speed, and
+    as the hand slows to a stop."""
+    start, peak, arrival = iv["pulse_speed_fraction"]
+    assert start < 0.25 and peak > 0.9 and arrival < 0.25
+    assert iv["pulse_steps"][0] < iv["peak_speed_step"] < iv["pulse_steps"][-1]
+
+
 def test_variance_is_not_sensitivity(iv: dict) -> None:
-    """PC1 varies most but moves the hand not a tenth as much more than a random pulse as its variance
-    exceeds a random direction's, and less than PC3 does; the readout direction beats random pulses."""
+    """PC1 varies most but moves the hand not a fifth as much more than a random pulse as its variance
+    exceeds a random direction's; the readout direction varies less than PC1 but moves the hand further."""
     v1, v3 = iv["variance_pc1_over_random"], iv["variance_pc3_over_random"]
     assert v1 > v3 > 1
-    pc1, pc3 = iv["perturb_pc1_vs_random_ratio"], iv["perturb_pc3_vs_random_ratio"]
-    assert pc1 < v1 / 10
-    assert pc3 > pc1
-    assert iv["perturb_readout_vs_random_ratio"] > 1.0
+    pc1, readout = iv["perturb_pc1_vs_random_ratio"], iv["perturb_readout_vs_random_ratio"]
+    assert pc1 < v1 / 5
+    assert iv["variance_readout_over_random"] < v1
+    assert readout > pc1 and readout > 1.0
 
 
 def test_the_network_corrects_pulses_only_partly(iv: dict) -> None:
-    assert iv["perturb_recovered_fraction"] < 1.0
-    assert iv["perturb_endpoint_error_cm"] > iv["base_endpoint_error_cm"]
+    """The endpoint error after a pulse is more than twice the unperturbed one."""
+    assert 0.0 <= iv["perturb_recovered_fraction"] <= 1.0
+    assert iv["perturb_endpoint_error_cm"] > 2 * iv["base_endpoint_error_cm"]
+
+
+def test_early_pulses_are_corrected_better_than_late_ones(iv: dict) -> None:
+    """Early pulses: the hand mostly comes back; late ones knock it off the target it has reached, and
+    the episode ends before it is back (fewer recoveries, larger endpoint errors)."""
+    by_step = iv["perturb_by_step"]
+    early, late = by_step[str(min(iv["pulse_steps"]))], by_step[str(max(iv["pulse_steps"]))]
+    assert early["recovered_fraction"] > 0.5
+    assert late["recovered_fraction"] < early["recovered_fraction"]
+    assert late["endpoint_error_cm"] > 1.5 * early["endpoint_error_cm"]
 
 
 def test_clamping_the_top_pcs_breaks_the_reach_more_than_random_directions(iv: dict) -> None:
-    """Holding PC1 slows the reach; the top three PCs held together do more damage than three random
-    directions; single PCs matter in an order other than their variance's."""
-    assert iv["ablate_pc1_peak_speed_m_s"] < iv["base_peak_speed_m_s"]
-    assert iv["ablate_pc1_endpoint_error_cm"] > iv["base_endpoint_error_cm"]
-    assert iv["ablate_pc123_endpoint_error_cm"] > iv["ablate_random3_endpoint_error_cm"]
+    """Each of PC1-PC3 held alone costs more than the median random direction; the three held together
+    do more damage than three random directions, and slow the reach (below two thirds of its speed)."""
     e1, e2, e3 = (iv[f"ablate_pc{i}_endpoint_error_cm"] for i in (1, 2, 3))
-    assert not (e1 >= e2 >= e3), "damage follows variance after all"
+    assert min(e1, e2, e3) > iv["ablate_random1_endpoint_error_cm"] > iv["base_endpoint_error_cm"]
+    assert iv["ablate_pc123_endpoint_error_cm"] > iv["ablate_random3_endpoint_error_cm"]
+    assert iv["ablate_pc123_peak_speed_m_s"] < 2 / 3 * iv["base_peak_speed_m_s"]
     lo, hi = iv["ablation_random_ranges"]["random 1-D"]["endpoint_error_cm"]
     assert lo <= iv["ablate_random1_endpoint_error_cm"] <= hi
 
@@ -148,34 +177,47 @@ def test_first_exposure_hooks_clockwise_and_adaptation_removes_it(iv: dict) -> N
 
 
 def test_adding_the_activity_change_breaks_the_reach(iv: dict) -> None:
-    fe = iv["cw_first_exposure_abs_lateral_cm"]
-    assert iv["mean_shift_added_abs_lateral_cm"] > fe
-    assert iv["difference_added_abs_lateral_cm"] > fe
+    """Added at every step, the mean shift or the full difference leave the hand more than twice as far
+    from the target as on first exposure."""
+    fe = iv["cw_first_exposure_endpoint_error_cm"]
+    assert iv["mean_shift_added_endpoint_error_cm"] > 2 * fe
+    assert iv["difference_added_endpoint_error_cm"] > 2 * fe
 
 
 def test_transplant_removes_the_hook_only_partly(iv: dict) -> None:
-    """Signed hook mostly gone (random subspaces keep it); |lateral| between adapted and first exposure;
-    endpoint error worse than both; three dimensions are not enough."""
+    """More than a third of the signed hook gone (random subspaces: less than a third); |lateral| between
+    adapted and first exposure; endpoint error several times the adapted network's, comparable to first
+    exposure's; three dimensions, which hold most of the difference, are not enough."""
     fe = iv["cw_first_exposure_lateral_cm"]
     tr = iv["shift_transplant_cw_lateral_cm"]
-    assert abs(tr) < 0.5 * abs(fe)
-    assert iv["random_transplant_cw_lateral_cm_median"] < 0.5 * fe  # still hooks clockwise
+    assert abs(tr) < 2 / 3 * abs(fe)
+    assert iv["random_transplant_cw_lateral_cm_median"] < 2 / 3 * fe  # still hooks clockwise
+    assert iv["transplant_hook_removed_percent"] > 100 / 3 > iv["random_transplant_hook_removed_percent"]
     assert iv["cw_adapted_abs_lateral_cm"] < iv["shift_transplant_cw_abs_lateral_cm"] < iv[
         "cw_first_exposure_abs_lateral_cm"]
-    assert iv["shift_transplant_cw_endpoint_error_cm"] > max(iv["cw_adapted_endpoint_error_cm"],
-                                                             iv["cw_first_exposure_endpoint_error_cm"])
+    error = iv["shift_transplant_cw_endpoint_error_cm"]
+    assert error > 3 * iv["cw_adapted_endpoint_error_cm"]
+    assert 0.5 < error / iv["cw_first_exposure_endpoint_error_cm"] < 2  # "comparable"
     assert iv["shift_transplant_energy"] >= iv["transplant_energy"]
-    assert iv["shift_energy_3dims"] > 0.85  # "although they hold" most of the difference
+    assert iv["shift_energy_3dims"] > 0.75  # "although they hold most of the difference"
     assert iv["shift_transplant_3dims_abs_lateral_cm"] > iv["shift_transplant_cw_abs_lateral_cm"]
+    # the whole state: the hook reduced, the endpoint error several times the adapted network's
+    assert abs(iv["shift_transplant_64dims_lateral_cm"]) < abs(fe)
+    assert iv["shift_transplant_64dims_endpoint_error_cm"] > 3 * iv["cw_adapted_endpoint_error_cm"]
 
 
-def test_hook_vanishes_from_four_shift_dimensions_while_random_subspaces_keep_it(iv: dict) -> None:
+def test_shift_directions_beat_random_subspaces_from_four_dimensions(iv: dict) -> None:
+    """From 4 to 16 dimensions the shift directions leave less of the signed hook than the median random
+    subspace, which keeps more than half of it; no transplant reaches the adapted network's accuracy."""
     fe = iv["cw_first_exposure_lateral_cm"]
     for k, result in iv["transplant_sweep"].items():
         if 4 <= int(k) <= 16:
-            assert abs(result["lateral_cm"]) < 0.5 * abs(fe), k
             draws = sorted(d["lateral_cm"] for d in iv["transplant_random_sweep"][k])
-            assert draws[len(draws) // 2] < 0.5 * fe, k
+            median = draws[len(draws) // 2]
+            assert median < 0.5 * fe, k
+            assert abs(result["lateral_cm"]) < abs(median), k
+        assert result["abs_lateral_cm"] > iv["cw_adapted_abs_lateral_cm"], k
+        assert result["endpoint_error_cm"] > iv["cw_adapted_endpoint_error_cm"], k
 
 
 def test_compensation_lives_in_the_recurrent_weights(iv: dict) -> None:
