@@ -34,21 +34,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _non_negative_float(text: str) -> float:
+def _number(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _non_negative_float(text: str) -> float:
+    value = _number(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
     return value
 
 
 def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    value = _number(text)
     if value != value or value in (float("inf"), float("-inf")):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
     return value
@@ -180,9 +181,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if (args.start_deg is not None and not arm) or (args.start_xy is not None and arm):
         flag, other = ("--start-deg", "--start-xy") if args.start_deg is not None else ("--start-xy", "--start-deg")
         raise ValueError(f"{flag} does not apply to this {result.config.effector} policy; use {other}")
-    start = args.start_deg if args.start_deg is not None else args.start_xy
-    if args.reach is not None and not args.reach > 0:
-        raise ValueError(f"--reach must be > 0 m, got {args.reach}")
+    start = args.start_deg if args.start_deg is not None else args.start_xy  # test_trials checks it and --reach
     trained = result.config.force_field()
     field = ForceField(args.field or trained.kind, trained.strength if args.strength is None else args.strength)
     out = Path(args.out)
