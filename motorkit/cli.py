@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from motorkit.bodies import EFFECTORS
-from motorkit.fields import FIELDS, ForceField
+from motorkit.fields import FIELDS, ForceField, make_field
 from motorkit.tasks import STARTS
 
 
@@ -55,6 +55,25 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _add_start(parser: argparse.ArgumentParser, what: str) -> None:
+    """The mutually exclusive ``--start-deg`` (arm) and ``--start-xy`` (point mass) options."""
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--start-deg", type=_finite_float, nargs=2, metavar=("SHOULDER", "ELBOW"),
+                       help=f"arm: {what} at these joint angles (deg; default 60 90)")
+    start.add_argument("--start-xy", type=_finite_float, nargs=2, metavar=("X", "Y"),
+                       help=f"point mass: {what} here (m; default 0 0)")
+
+
+def _start_of(args: argparse.Namespace, effector: str) -> tuple[float, float] | None:
+    """The start given by ``--start-deg`` or ``--start-xy``, refused when it is the other effector's option."""
+    arm = effector == "arm26"
+    if (args.start_deg is not None and not arm) or (args.start_xy is not None and arm):
+        flag, other = ("--start-deg", "--start-xy") if args.start_deg is not None else ("--start-xy", "--start-deg")
+        raise ValueError(f"{flag} does not apply to the {effector}; use {other}")
+    start = args.start_deg if args.start_deg is not None else args.start_xy
+    return None if start is None else (float(start[0]), float(start[1]))
+
+
 def _parser() -> argparse.ArgumentParser:
     from motorkit.training import TrainConfig
 
@@ -74,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=_non_negative_float, default=defaults.lr)
     train.add_argument("--starts", choices=STARTS, default=defaults.starts,
                        help="start postures: over the workspace region, or the test posture only (the poster's)")
+    _add_start(train, "the test posture (and, with --starts fixed, every training trial's start)")
+    train.add_argument("--reach", type=_non_negative_float, default=None, metavar="METRES",
+                       help="test reach distance; training targets lie within 1.2 times it (default: the effector's)")
+    train.add_argument("--directions", type=_finite_float, nargs="+", default=(), metavar="DEG",
+                       help="train only on reaches of exactly --reach in these directions (deg from +x)")
     train.add_argument("--delay", type=_non_negative_float, nargs=2, default=defaults.delay, metavar=("MIN", "MAX"),
                        help="seconds from target to go cue, drawn per trial (default: go at once)")
     train.add_argument("--movement-time", type=_non_negative_float, default=defaults.movement_time,
@@ -81,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     for term in ("effort", "smoothness", "hidden"):
         train.add_argument(f"--{term}-weight", type=_non_negative_float, default=getattr(defaults, f"{term}_weight"),
                            help=f"weight of the {term} cost (motorkit.loss)")
+    train.add_argument("--channel-probe", action="store_true",
+                       help="log the adaptation index on force-channel test trials at each evaluation")
     train.add_argument("--target-error-cm", type=_non_negative_float, default=None,
                        help="stop once the test-set endpoint error is below this")
     train.add_argument("--seed", type=int, default=0)
@@ -93,15 +119,15 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="roll a checkpoint out on the 8-target test set")
     evaluate.add_argument("checkpoint", metavar="CKPT_DIR")
-    evaluate.add_argument("--field", choices=FIELDS, default=None, help="default: the training field")
-    evaluate.add_argument("--strength", type=_non_negative_float, default=None)
+    evaluate.add_argument("--field", choices=FIELDS, default=None,
+                          help="default: the training field; channel: force-channel trials, which also report "
+                               "the adaptation index for CW and for CCW fields of --strength")
+    evaluate.add_argument("--strength", type=_non_negative_float, default=None,
+                          help="curl strength k (N·s/m; default: the training strength); with --field channel, "
+                               "the k the adaptation indices refer to")
     evaluate.add_argument("--catch", action="store_true", help="field off on every trial (after-effects)")
     evaluate.add_argument("--seed", type=int, default=0)
-    start = evaluate.add_mutually_exclusive_group()
-    start.add_argument("--start-deg", type=_finite_float, nargs=2, metavar=("SHOULDER", "ELBOW"),
-                       help="arm: start the reaches at these joint angles (deg; default 60 90)")
-    start.add_argument("--start-xy", type=_finite_float, nargs=2, metavar=("X", "Y"),
-                       help="point mass: start the reaches here (m; default 0 0)")
+    _add_start(evaluate, "start the reaches")
     evaluate.add_argument("--reach", type=_non_negative_float, default=None, metavar="METRES",
                           help="distance of the 8 targets from the start (default: the task's)")
     evaluate.add_argument("--out", required=True, metavar="FILE.npz")
@@ -160,6 +186,8 @@ def _train(args: argparse.Namespace) -> int:
         init=None if args.init is None else str(Path(args.init).resolve()), starts=args.starts,
         delay=tuple(args.delay), movement_time=args.movement_time, effort_weight=args.effort_weight,
         smoothness_weight=args.smoothness_weight, hidden_weight=args.hidden_weight,
+        start=_start_of(args, args.effector), reach=args.reach, directions=tuple(args.directions),
+        channel_probe=args.channel_probe,
     )
     if config.init is not None:
         load_checkpoint(config.init)
@@ -177,19 +205,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     from motorkit.training import load_policy
 
     result = load_policy(args.checkpoint)
-    arm = result.config.effector == "arm26"
-    if (args.start_deg is not None and not arm) or (args.start_xy is not None and arm):
-        flag, other = ("--start-deg", "--start-xy") if args.start_deg is not None else ("--start-xy", "--start-deg")
-        raise ValueError(f"{flag} does not apply to this {result.config.effector} policy; use {other}")
-    start = args.start_deg if args.start_deg is not None else args.start_xy  # test_trials checks it and --reach
-    trained = result.config.force_field()
-    field = ForceField(args.field or trained.kind, trained.strength if args.strength is None else args.strength)
+    start = _start_of(args, result.config.effector)  # test_trials checks it and --reach
+    config = result.config
+    strength = config.strength if args.strength is None else args.strength
+    field = make_field(args.field or config.field, strength)
     out = Path(args.out)
     _check_writable_file(out)
     record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach)
     record.config["checkpoint"] = str(Path(args.checkpoint).resolve())
     record.save(out)
-    print(json.dumps(record.metrics(), indent=2))
+    summary = record.metrics()
+    if field.kind == "channel" and not args.catch:
+        summary["peak_channel_force_n"] = float(abs(record.channel_force()).max())
+        if strength > 0:  # how much of a CW and of a CCW field of that strength the network's force cancels
+            for curl in ("cw", "ccw"):
+                summary[f"adaptation_index_{curl}"] = record.adaptation_index(ForceField(curl, strength))
+    print(json.dumps(summary, indent=2))
     return 0
 
 

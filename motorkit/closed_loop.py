@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from motorkit.fields import endpoint_force
+from motorkit.fields import HandLoad
 from motorkit.policy import GRUPolicy
 from motorkit.tasks import CentreOutReach, Trials
 
@@ -101,19 +101,20 @@ class Simulator:
         self,
         state: State,
         cue: torch.Tensor,
-        field_matrices: torch.Tensor,
+        field: HandLoad,
         noise: Noise,
         hook: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[State, StepOutput]:
         """Advance one time step: observe, act, apply the field, integrate the effector (motornet's Euler).
 
-        ``cue`` (B, 3) is what the task shows this step: the target and the go signal (:class:`motorkit.tasks.Schedule`).
+        ``cue`` (B, 3) is what the task shows this step: the target and the go signal (:class:`motorkit.tasks.Schedule`);
+        ``field`` each trial's external force law (:class:`motorkit.fields.HandLoad`), applied at the hand
+        state the step starts from.
         """
         eff = self.effector
         obs = torch.cat([cue, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
         command, hidden = self.policy(obs, state.hidden, hook)
-        velocity = eff.joint2cartesian(state.joint)[:, 2:]
-        load = endpoint_force(field_matrices, velocity)
+        load = field.force(eff.joint2cartesian(state.joint))
         action = eff.muscle.clip_activation(command + noise.action)
         states = {"joint": state.joint, "muscle": state.muscle, "geometry": state.geometry}
         for _ in range(eff.n_ministeps):

@@ -1,4 +1,4 @@
-"""Force fields: every external force at the hand, applied through motornet's ``endpoint_load``.
+"""Force fields and force channels: every external force at the hand, applied through motornet's ``endpoint_load``.
 
 Curl fields are velocity dependent, F = B v (newtons; v in m/s; strength k in N·s/m):
 
@@ -7,6 +7,15 @@ Curl fields are velocity dependent, F = B v (newtons; v in m/s; strength k in N�
 
 A rightward movement in CW is pushed towards -y: the force rotates the velocity clockwise. This is
 the convention of MotorNet-family research code (book/conventions.md). Catch trials switch the field off.
+
+A force channel (:class:`ForceChannel`; Scheidt et al. 2000) is a stiff, damped virtual wall on each
+side of the straight line from the trial's start to its target:
+F = -n (K n·(p - p0) + D n·v), with n the unit normal of the line, p0 the start. It holds the hand on
+the line, so the force the hand presses into the wall (``-F``; :func:`motorkit.metrics.channel_force`)
+measures the lateral force the controller predicts it needs.
+
+Per trial, every field is one linear law of the hand state, :class:`HandLoad`: F = A [p - p0, v].
+Fields hand it out for a batch of trials with ``trial_loads``; the closed loop applies it each step.
 
 Every force the book applies or draws is computed here: per trial (:meth:`ForceField.trial_matrices`,
 with catch trials), for any velocities (:meth:`ForceField.force`), and for several strengths side by
@@ -17,15 +26,55 @@ side in one batch (:class:`FieldBatch`). Closed-loop rollouts record the force t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol, Sequence
 
 import numpy as np
 import torch
 
-FIELDS: tuple[str, ...] = ("null", "cw", "ccw")
+from motorkit.tasks import Trials
+
+#: The curl fields (and the null field).
+CURLS: tuple[str, ...] = ("null", "cw", "ccw")
+#: Every field kind: the curls and the force channel.
+FIELDS: tuple[str, ...] = (*CURLS, "channel")
 
 #: Field strength used by MotorNet-based studies (N·s/m); human experiments use 13-15.
 DEFAULT_STRENGTH: float = 8.0
+
+#: The channel wall: stiffness (N/m) and damping (N·s/m). People's channels are 2000-6000 N/m
+#: (Scheidt et al. 2000; Smith et al. 2006). motornet integrates with Euler steps of dt = 10 ms; a
+#: spring-damper on the hand is then stable only if damping > stiffness x dt (here 40 > 20), and this
+#: one settles without ringing (tests/test_fields.py).
+CHANNEL_STIFFNESS: float = 2000.0
+CHANNEL_DAMPING: float = 40.0
+
+
+class HandLoad(NamedTuple):
+    """Each trial's external force law: F = matrix @ [p - origin, v] (N), the hand state in metres and m/s.
+
+    ``matrix`` (B, 2, 4): stiffness (N/m) in the first two columns, viscosity (N·s/m) in the last two;
+    ``origin`` (B, 2): where the stiffness pulls to (m).
+    """
+
+    matrix: torch.Tensor
+    origin: torch.Tensor
+
+    @classmethod
+    def viscous(cls, matrices: torch.Tensor) -> "HandLoad":
+        """The velocity-only law F = B v of per-trial matrices B (B, 2, 2): a curl field."""
+        return cls(torch.cat([torch.zeros_like(matrices), matrices], dim=-1), matrices.new_zeros(len(matrices), 2))
+
+    def force(self, cartesian: torch.Tensor) -> torch.Tensor:
+        """The force (B, 2) at hand states (B, 4): position and velocity."""
+        state = torch.cat([cartesian[:, :2] - self.origin, cartesian[:, 2:]], dim=-1)
+        return torch.einsum("bij,bj->bi", self.matrix, state)
+
+    def take(self, index: torch.Tensor | slice) -> "HandLoad":
+        """The laws of trials ``index`` only."""
+        return HandLoad(self.matrix[index], self.origin[index])
+
+    def to(self, device: torch.device | str) -> "HandLoad":
+        return HandLoad(self.matrix.to(device), self.origin.to(device))
 
 
 @dataclass(frozen=True)
@@ -37,8 +86,8 @@ class ForceField:
     catch_fraction: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in FIELDS:
-            raise ValueError(f"unknown field {self.kind!r}: choose one of {', '.join(FIELDS)}")
+        if self.kind not in CURLS:
+            raise ValueError(f"unknown curl field {self.kind!r}: choose one of {', '.join(CURLS)}")
         if not (self.strength >= 0.0):
             raise ValueError(f"field strength must be >= 0 N·s/m, got {self.strength}")
         if not (0.0 <= self.catch_fraction <= 1.0):
@@ -66,6 +115,10 @@ class ForceField:
             mats[is_catch] = 0.0
         return mats
 
+    def trial_loads(self, trials: Trials, generator: torch.Generator | None = None, catch: bool = False) -> HandLoad:
+        """Each trial's force law (see :meth:`trial_matrices` for catch trials)."""
+        return HandLoad.viscous(self.trial_matrices(len(trials.target), generator, catch))
+
     def force(self, velocity: torch.Tensor | np.ndarray) -> torch.Tensor:
         """Force (N, 2) at the hand for hand velocities (N, 2) in m/s; the field is on (no catch trials)."""
         velocity = torch.as_tensor(np.asarray(velocity) if not torch.is_tensor(velocity) else velocity,
@@ -77,11 +130,54 @@ class ForceField:
         return {"field": self.kind, "strength": self.strength}
 
 
-class TrialFields(Protocol):
-    """Anything that gives each trial of a batch its viscous matrix: :class:`ForceField`, :class:`FieldBatch`."""
+@dataclass(frozen=True)
+class ForceChannel:
+    """A force channel (error clamp): a stiff wall each side of the start-target line of every trial."""
 
-    def trial_matrices(self, batch_size: int, generator: torch.Generator | None = None,
-                       catch: bool = False) -> torch.Tensor: ...
+    stiffness: float = CHANNEL_STIFFNESS
+    damping: float = CHANNEL_DAMPING
+    kind: str = "channel"
+
+    def __post_init__(self) -> None:
+        if not (self.stiffness >= 0.0 and self.damping >= 0.0):
+            raise ValueError(f"channel stiffness and damping must be >= 0, got {self.stiffness}, {self.damping}")
+
+    def trial_loads(self, trials: Trials, generator: torch.Generator | None = None, catch: bool = False) -> HandLoad:
+        """The wall of each trial: F = -n (K n·(p - start) + D n·v); no wall at all with ``catch``.
+
+        A hold trial (target at its start) has no line to hold the hand on: it gets no wall.
+        """
+        line = trials.target - trials.start
+        length = torch.linalg.vector_norm(line, dim=-1, keepdim=True)
+        unit = torch.where(length > 0, line / length.clamp_min(1e-12), torch.zeros_like(line))
+        normal = torch.stack([-unit[:, 1], unit[:, 0]], dim=-1)
+        across = -normal[:, :, None] * normal[:, None, :]  # -n n^T (B, 2, 2)
+        matrix = torch.cat([self.stiffness * across, self.damping * across], dim=-1)
+        if catch:
+            matrix = torch.zeros_like(matrix)
+        return HandLoad(matrix, trials.start.clone())
+
+    def describe(self) -> dict[str, Any]:
+        """What a rollout records about its channel."""
+        return {"field": self.kind, "stiffness": self.stiffness, "damping": self.damping}
+
+
+def make_field(kind: str, strength: float = DEFAULT_STRENGTH,
+               catch_fraction: float = 0.0) -> "ForceField | ForceChannel":
+    """The field of a kind named as on the command line: a curl (or null) field, or the channel."""
+    if kind == "channel":
+        if catch_fraction:
+            raise ValueError("catch trials are for curl fields; a channel has none")
+        return ForceChannel()
+    return ForceField(kind, strength, catch_fraction)
+
+
+class TrialFields(Protocol):
+    """Anything that gives each trial of a batch its force law: :class:`ForceField`, :class:`FieldBatch`,
+    :class:`ForceChannel`."""
+
+    def trial_loads(self, trials: Trials, generator: torch.Generator | None = None,
+                    catch: bool = False) -> HandLoad: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -111,6 +207,10 @@ class FieldBatch:
         if batch_size != len(self.matrices):
             raise ValueError(f"{len(self.matrices)} field matrices for a batch of {batch_size}")
         return torch.zeros_like(self.matrices) if catch else self.matrices.clone()
+
+    def trial_loads(self, trials: Trials, generator: torch.Generator | None = None, catch: bool = False) -> HandLoad:
+        """Each trial's force law (the batch must have one trial per matrix)."""
+        return HandLoad.viscous(self.trial_matrices(len(trials.target), generator, catch))
 
     def describe(self) -> dict[str, Any]:
         """What a rollout records about its fields: the kind and each trial's strength."""

@@ -22,7 +22,8 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from motorkit.closed_loop import Noise, Simulator, State, StepOutput, announce_eager_fallback
+from motorkit.closed_loop import Noise, Simulator, State, announce_eager_fallback
+from motorkit.fields import HandLoad
 from motorkit.tasks import Schedule, Trials
 
 #: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
@@ -33,7 +34,15 @@ COMPILE_OPTIONS: dict[str, object] = {"cpp_wrapper": True}
 TERMS: tuple[str, ...] = ("distance", "effort", "smoothness", "hidden")
 
 
-def episode_terms(out: StepOutput, schedule: Schedule, dt: float) -> torch.Tensor:
+class Trace(NamedTuple):
+    """What the loss reads of an episode, each step's (T, B, ...): only this leaves the compiled chunks."""
+
+    command: torch.Tensor  # (T, B, M) policy output
+    cartesian: torch.Tensor  # (T, B, 4) hand position and velocity after each step
+    hidden: torch.Tensor  # (T, B, H) hidden state after each step
+
+
+def episode_terms(out: Trace, schedule: Schedule, dt: float) -> torch.Tensor:
     """The loss terms (len(TERMS),) of an episode's outputs (T, B, ...) under its ``schedule``."""
     hand, velocity = out.cartesian[..., :2], out.cartesian[..., 2:]
     gap = torch.linalg.vector_norm(hand - schedule.goal, dim=-1)
@@ -59,10 +68,10 @@ class LossWeights:
 
 
 class Batch(NamedTuple):
-    """One batch of trials: the trials, per-trial field matrices (B, 2, 2) and the episode's noise."""
+    """One batch of trials: the trials, each trial's force law and the episode's noise."""
 
     trials: Trials
-    matrices: torch.Tensor
+    field: HandLoad
     noise: Noise
 
 
@@ -71,21 +80,21 @@ class EpisodeLoss:
 
     def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True):
         self.sim, self.unroll = sim, unroll
-        self.fn: Callable[..., tuple[State, StepOutput]] = self.chunk
+        self.fn: Callable[..., tuple[State, Trace]] = self.chunk
         if compile:
             self.fn = torch.compile(self.chunk, dynamic=False, options=COMPILE_OPTIONS)
         self.compiled = compile
 
-    def chunk(self, state: State, cue: torch.Tensor, matrices: torch.Tensor,
-              noise: Noise) -> tuple[State, StepOutput]:
-        """``unroll`` steps: the new state and each step's outputs (stacked, time first)."""
+    def chunk(self, state: State, cue: torch.Tensor, field: HandLoad,
+              noise: Noise) -> tuple[State, Trace]:
+        """``unroll`` steps: the new state and each step's trace (stacked, time first)."""
         outs = []
         for k in range(self.unroll):
-            state, out = self.sim.step(state, cue[k], matrices, Noise(*(n[k] for n in noise)))
-            outs.append(out)
-        return state, StepOutput(*(torch.stack(x) for x in zip(*outs)))
+            state, out = self.sim.step(state, cue[k], field, Noise(*(n[k] for n in noise)))
+            outs.append(Trace(out.command, out.cartesian, out.hidden))
+        return state, Trace(*(torch.stack(x) for x in zip(*outs)))
 
-    def run(self, batch: Batch) -> tuple[StepOutput, Schedule]:
+    def run(self, batch: Batch) -> tuple[Trace, Schedule]:
         """The whole episode: every step's outputs (T, B, ...) and the trials' schedule."""
         cfg = self.sim.env.config
         noise = batch.noise
@@ -97,7 +106,7 @@ class EpisodeLoss:
         outs = []
         for t0 in range(0, n_steps, self.unroll):
             part = slice(t0, t0 + self.unroll)
-            args = (state, schedule.cue[part], batch.matrices, Noise(*(n[part] for n in noise)))
+            args = (state, schedule.cue[part], batch.field, Noise(*(n[part] for n in noise)))
             try:
                 state, out = self.fn(*args)
             except Exception as exc:  # compiler missing or failing: announce once, go eager
@@ -107,7 +116,7 @@ class EpisodeLoss:
                 self.fn, self.compiled = self.chunk, False
                 state, out = self.fn(*args)
             outs.append(out)
-        return StepOutput(*(torch.cat(x) for x in zip(*outs))), schedule
+        return Trace(*(torch.cat(x) for x in zip(*outs))), schedule
 
     def __call__(self, batch: Batch) -> dict[str, torch.Tensor]:
         """The loss terms of an episode by name, each averaged over its steps and trials."""

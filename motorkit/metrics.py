@@ -6,7 +6,11 @@
 * angle at peak velocity: signed angle (deg, counter-clockwise positive) from the start-to-target
   vector to the start-to-hand vector at peak hand speed;
 * peak speed: the largest hand speed;
-* mean distance: the hand-target distance averaged over the whole episode (the poster's loss).
+* mean distance: the hand-target distance averaged over the whole episode (the poster's loss);
+* channel force: on force-channel trials, the force the hand presses into the channel wall, + to the left;
+* adaptation index: the regression of the channel force on the force that would cancel the learned
+  field at the speed along the channel, 0 for a naive controller and 1 for full compensation (Smith
+  et al. 2006's adaptation coefficient).
 """
 
 from __future__ import annotations
@@ -58,6 +62,39 @@ def angle_at_peak_velocity(fingertip: np.ndarray, velocity: np.ndarray, target: 
 def mean_distance(fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Hand-target distance (m) averaged over all the episode's steps: the poster's loss (B,)."""
     return np.linalg.norm(fingertip[:, 1:] - target[:, None], axis=-1).mean(axis=1)
+
+
+def channel_force(load: np.ndarray, fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The lateral force (N) the hand presses into a force channel, + to the left of the movement (B, T).
+
+    The channel's wall pushes with ``load`` (B, T, 2); the hand presses back with its opposite.
+    """
+    _, _, left = _frame(fingertip, target)
+    return -np.einsum("btk,bk->bt", load, left)
+
+
+def ideal_channel_force(velocity: np.ndarray, fingertip: np.ndarray, target: np.ndarray,
+                        matrix: np.ndarray) -> np.ndarray:
+    """The lateral force (N, + left) that would cancel the field F = ``matrix`` v at each step (B, T).
+
+    ``velocity`` (B, T, 2) is the hand velocity at the start of each step (the one the field acts on);
+    in a channel the hand moves along the line, so the field would push with ``matrix`` (v·u) u.
+    """
+    _, u, left = _frame(fingertip, target)
+    along = np.einsum("btk,bk->bt", velocity, u)
+    field_lateral = np.einsum("bk,kj,bj->b", left, np.asarray(matrix, dtype=float), u)  # n^T B u per trial
+    return -field_lateral[:, None] * along
+
+
+def adaptation_index(measured: np.ndarray, ideal: np.ndarray) -> float:
+    """Least-squares slope (through the origin) of the channel force on the ideal force, all trials and steps.
+
+    0: no force against the field (a naive controller); 1: the field fully predicted.
+    """
+    scale = float(np.sum(np.square(ideal)))
+    if scale == 0.0:
+        raise ValueError("the ideal force is zero everywhere (no movement, or a null field): no index")
+    return float(np.sum(measured * ideal) / scale)
 
 
 def summarize(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from motorkit import metrics as reach_metrics
 from motorkit.closed_loop import Noise, Simulator
 from motorkit.fields import ForceField, TrialFields
 from motorkit.io import atomic_write, write_json
@@ -63,9 +64,23 @@ class Rollout:
 
     def metrics(self) -> dict[str, Any]:
         """The book's metrics (book/conventions.md) per trial and their means; see :mod:`motorkit.metrics`."""
-        from motorkit.metrics import summarize
+        return reach_metrics.summarize(self.fingertip, self.velocity, self.target, self.dt)
 
-        return summarize(self.fingertip, self.velocity, self.target, self.dt)
+    def channel_force(self) -> np.ndarray:
+        """On force-channel trials, the lateral force (N, + left) the hand presses into the wall (B, T)."""
+        if self.config.get("field") != "channel":
+            raise ValueError(f"channel forces need force-channel trials; these ran in {self.config.get('field')!r}")
+        return reach_metrics.channel_force(self.endpoint_load, self.fingertip, self.target)
+
+    def adaptation_index(self, field: ForceField) -> float:
+        """On force-channel trials, how much of ``field`` the hand's force cancels (0 none, 1 all).
+
+        The regression of :meth:`channel_force` on the force that cancels ``field`` at the speed along
+        the channel (:func:`motorkit.metrics.adaptation_index`).
+        """
+        ideal = reach_metrics.ideal_channel_force(self.velocity[:, :-1], self.fingertip, self.target,
+                                            field.matrix().numpy())
+        return reach_metrics.adaptation_index(self.channel_force(), ideal)
 
     def take(self, index: np.ndarray | Sequence[int] | slice) -> "Rollout":
         """The trials ``index`` as a rollout of their own."""
@@ -124,7 +139,8 @@ def rollout(
 
     ``trials`` are :class:`~motorkit.tasks.Trials`, or targets (B, 2) reached from the task's test posture.
 
-    ``field`` is a :class:`~motorkit.fields.ForceField` or a :class:`~motorkit.fields.FieldBatch`.
+    ``field`` is a :class:`~motorkit.fields.ForceField`, :class:`~motorkit.fields.FieldBatch` or
+    :class:`~motorkit.fields.ForceChannel`.
     ``interventions`` are called as ``intervention(t, h)`` on the hidden state after the GRU update
     of step ``t`` and before the readout (see :mod:`motorkit.policy`).
     """
@@ -134,7 +150,7 @@ def rollout(
     cfg = sim.env.config
     batch, n_steps = trials.target.shape[0], cfg.n_steps
     generator = torch.Generator().manual_seed(seed)
-    matrices = field.trial_matrices(batch, generator, catch=catch).to(sim.device)
+    force_law = field.trial_loads(trials, generator, catch=catch).to(sim.device)
     noise = sim.draw_noise(n_steps, batch, generator)
     cue = trials.schedule(n_steps, cfg.dt, cfg.movement_time).cue
     state = sim.start(trials)
@@ -142,7 +158,7 @@ def rollout(
     hiddens, muscles = [state.hidden], [state.muscle]
     actions, loads = [], []
     for t in range(n_steps):
-        state, out = sim.step(state, cue[t], matrices, Noise(*(n[t] for n in noise)), compose(interventions, t))
+        state, out = sim.step(state, cue[t], force_law, Noise(*(n[t] for n in noise)), compose(interventions, t))
         carts.append(out.cartesian)
         joints.append(state.joint)
         hiddens.append(state.hidden)

@@ -5,7 +5,9 @@ Training draws the start postures uniformly over the effector's ``START_REGION``
 (:mod:`motorkit.bodies`: shoulder 30-90 deg and elbow 60-120 deg for the arm, an 80 cm square for the
 point mass), targets in every direction at distances uniform over a disc of ``TRAIN_REACH_FACTOR``
 times the test reach (reachable ones only), and a fraction ``hold_fraction`` of hold trials whose
-target is the start. The go cue comes after a random ``delay`` (none by default). The network sees
+target is the start. The go cue comes after a random ``delay`` (none by default). Adaptation
+experiments narrow this: ``starts="fixed"`` starts every trial at one posture (``start``, default the
+test posture) and ``directions`` puts every target exactly ``reach`` away in one of a few directions. The network sees
 the target from the first step and a go signal (0 before the cue, 1 from it on).
 
 What the loss asks of a trial is its :class:`Schedule`: hold the start until the go cue, then be at
@@ -68,9 +70,16 @@ class TaskConfig:
     delay: tuple[float, float] = (0.0, 0.0)
     movement_time: float = 0.4
     hold_fraction: float = 0.1
+    start: tuple[float, float] | None = None  # the test posture (--start-deg / --start-xy units); None: the book's
+    directions: tuple[float, ...] = ()  # training reach directions (deg from +x), each at ``reach``; (): any
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "delay", tuple(float(d) for d in self.delay))  # a list read from JSON, too
+        object.__setattr__(self, "directions", tuple(float(d) for d in self.directions))
+        if self.start is not None:
+            object.__setattr__(self, "start", tuple(float(x) for x in self.start))
+            if len(self.start) != 2:
+                raise ValueError(f"start must be two numbers, got {list(self.start)}")
         if self.effector not in EFFECTORS:
             raise ValueError(f"unknown effector {self.effector!r}: choose one of {', '.join(EFFECTORS)}")
         if not self.dt > 0 or not self.duration >= self.dt:
@@ -91,6 +100,8 @@ class TaskConfig:
             raise ValueError(f"movement time must be >= 0 s, got {self.movement_time}")
         if not 0 <= self.hold_fraction <= 1:
             raise ValueError(f"hold fraction must be in [0, 1], got {self.hold_fraction}")
+        if not all(math.isfinite(d) for d in self.directions):
+            raise ValueError(f"directions must be finite angles in degrees, got {list(self.directions)}")
 
     @property
     def n_steps(self) -> int:
@@ -178,6 +189,8 @@ class CentreOutReach(mn.environment.Environment):
         self.start = self.hand(self.start_joint)
 
     def _test_start(self) -> tuple[float, float]:
+        if self.config.start is not None:
+            return self.config.start
         return ARM_START_DEG if self.config.effector == "arm26" else (0.0, 0.0)
 
     def joint_state(self, start: Sequence[float] | torch.Tensor) -> torch.Tensor:
@@ -243,7 +256,10 @@ class CentreOutReach(mn.environment.Environment):
         return Trials(self.start_joint.expand(n, -1).clone(), self.start.expand(n, -1).clone(), targets, go)
 
     def sample_trials(self, batch_size: int, generator: torch.Generator | None = None) -> Trials:
-        """Random training trials: starts over the region, reachable targets, hold trials, go cues."""
+        """Random training trials: starts over the region (or the test posture), reachable targets, hold trials, go cues.
+
+        With ``directions``, each target is ``reach`` from its start in one of them (an unreachable one holds).
+        """
         cfg = self.config
         if cfg.starts == "fixed":
             joint = self.start_joint.expand(batch_size, -1).clone()
@@ -255,9 +271,14 @@ class CentreOutReach(mn.environment.Environment):
         target = start.clone()
         todo = torch.rand(batch_size, generator=generator) >= cfg.hold_fraction  # the others hold
         radius = TRAIN_REACH_FACTOR * cfg.reach_m
+        directions = torch.deg2rad(torch.tensor(cfg.directions, dtype=torch.float32))
         for _ in range(20):  # redraw unreachable targets; a trial still unreachable after that holds
-            ang = 2 * math.pi * torch.rand(batch_size, generator=generator)
-            dist = radius * torch.sqrt(torch.rand(batch_size, generator=generator))
+            if len(directions):
+                ang = directions[torch.randint(len(directions), (batch_size,), generator=generator)]
+                dist = torch.full((batch_size,), cfg.reach_m)
+            else:
+                ang = 2 * math.pi * torch.rand(batch_size, generator=generator)
+                dist = radius * torch.sqrt(torch.rand(batch_size, generator=generator))
             draw = start + dist[:, None] * torch.stack([torch.cos(ang), torch.sin(ang)], dim=-1)
             ok = todo & self.reachable(draw)
             target[ok] = draw[ok]

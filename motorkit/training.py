@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 import motorkit
 from motorkit import parallel
 from motorkit.closed_loop import Simulator
-from motorkit.fields import ForceField
+from motorkit.fields import ForceChannel, ForceField, TrialFields, make_field
 from motorkit.io import atomic_write, build_dir, write_json
 from motorkit.loss import Batch, EpisodeLoss, LossWeights
 from motorkit.policy import GRUPolicy
@@ -70,6 +70,7 @@ class TrainConfig(TaskConfig):
     hidden_weight: float = 1e-3
     seed: int = 0
     eval_every: int = 25
+    channel_probe: bool = False  # evaluations also log the adaptation index on channel trials (curl fields)
     target_error_cm: float | None = None
     checkpoint_every: int = 100
     compile: bool = True
@@ -95,8 +96,9 @@ class TrainConfig(TaskConfig):
         names = {f.name for f in fields(TaskConfig)}
         return TaskConfig(**{k: v for k, v in asdict(self).items() if k in names})
 
-    def force_field(self) -> ForceField:
-        return ForceField(self.field, self.strength, self.catch_fraction)
+    def force_field(self) -> ForceField | ForceChannel:
+        """The field of the run: a curl (or null) field, or the force channel."""
+        return make_field(self.field, self.strength, self.catch_fraction)
 
     def loss_weights(self) -> LossWeights:
         """The weights of the loss terms (:mod:`motorkit.loss`)."""
@@ -128,7 +130,7 @@ class TrainResult:
     def simulator(self) -> Simulator:
         return Simulator(self.env, self.policy)
 
-    def evaluate(self, field: ForceField | None = None, catch: bool = False, start: Sequence[float] | None = None,
+    def evaluate(self, field: TrialFields | None = None, catch: bool = False, start: Sequence[float] | None = None,
                  reach: float | None = None, **kwargs: Any) -> Rollout:
         """Roll the policy out on the 8-target test set (default: the training field), from any ``start``.
 
@@ -149,13 +151,13 @@ def build(config: TrainConfig) -> tuple[CentreOutReach, GRUPolicy]:
     return env, policy
 
 
-def draw_batch(env: CentreOutReach, sim: Simulator, field: ForceField, batch_size: int,
+def draw_batch(env: CentreOutReach, sim: Simulator, field: TrialFields, batch_size: int,
                generator: torch.Generator) -> Batch:
     """A batch of random training trials: starts, targets and go cues, per-trial fields (catch trials drawn), noise."""
     trials = env.sample_trials(batch_size, generator).to(sim.device)
-    matrices = field.trial_matrices(batch_size, generator).to(sim.device)
+    loads = field.trial_loads(trials, generator).to(sim.device)
     noise = sim.draw_noise(env.config.n_steps, batch_size, generator)
-    return Batch(trials, matrices, noise)
+    return Batch(trials, loads, noise)
 
 
 def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer,
@@ -304,6 +306,9 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
                 row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
                 row["test_angle_deg"] = metrics["angle_at_peak_velocity_deg"]
                 row["test_distance_cm"] = metrics["mean_distance_cm"]
+                if config.channel_probe and isinstance(field, ForceField) and field.kind != "null" and field.strength:
+                    channel = rollout(sim, env.test_trials(), ForceChannel())
+                    row["test_adaptation_index"] = channel.adaptation_index(field)
                 if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
                     done = True
                 bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")

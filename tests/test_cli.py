@@ -68,6 +68,24 @@ def test_fine_tune_from_checkpoint_in_cw(trained: Path, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "cw" / "config.json").read_text())["config"]["init"] == str(trained.resolve())
 
 
+def test_channel_trials_report_the_adaptation_index_and_training_narrows_to_a_posture(trained: Path,
+                                                                                     tmp_path: Path) -> None:
+    proc = _run("evaluate", str(trained), "--field", "channel", "--out", str(tmp_path / "channel.npz"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert abs(summary["adaptation_index_cw"]) < 0.2  # a naive network predicts no field
+    assert summary["adaptation_index_ccw"] == pytest.approx(-summary["adaptation_index_cw"])
+    assert abs(summary["lateral_deviation_cm"]) < 0.2 and summary["peak_channel_force_n"] > 0  # held on the line
+    proc = _run("train", "--effector", "arm26", "--field", "cw", "--init", str(trained), "--batches", "2",
+                "--batch-size", "8", "--no-compile", "--quiet", "--starts", "fixed", "--start-deg", "45", "100",
+                "--directions", "90", "--channel-probe", "--out", str(tmp_path / "one"))
+    assert proc.returncode == 0, proc.stderr
+    config = json.loads((tmp_path / "one" / "config.json").read_text())["config"]
+    assert config["start"] == [45.0, 100.0] and config["directions"] == [90.0] and config["channel_probe"]
+    log = json.loads((tmp_path / "one" / "log.json").read_text())["log"]
+    assert "test_adaptation_index" in log[-1]
+
+
 def _one_line_error(capsys: pytest.CaptureFixture, code: int, expected: str, *argv: str) -> None:
     with pytest.raises(SystemExit) if code == 2 else _nullcontext():
         rc = main(list(argv))
@@ -95,6 +113,7 @@ class _nullcontext:
     (["evaluate", "x", "--start-deg", "45", "--out", "r.npz"], "expected 2 arguments"),
     (["evaluate", "x", "--start-deg", "45", "75", "--start-xy", "0", "0", "--out", "r.npz"], "not allowed with"),
     (["evaluate", "x", "--reach", "-0.1", "--out", "r.npz"], ">= 0"),
+    (["train", "--effector", "arm26", "--field", "cw", "--directions", "--out", "x"], "expected at least one"),
     (["train", "--effector", "arm26", "--field", "null", "--starts", "everywhere", "--out", "x"], "invalid choice"),
 ])
 def test_bad_arguments_get_one_line(capsys: pytest.CaptureFixture, argv: list[str], expected: str) -> None:
@@ -116,7 +135,11 @@ def test_bad_files_get_one_line_and_nothing_is_written(capsys, tmp_path: Path, t
     _one_line_error(capsys, 1, "does not exist", "evaluate", str(trained), "--out", str(tmp_path / "no" / "r.npz"))
     _one_line_error(capsys, 1, "outside the arm26's joint limits", "evaluate", str(trained), "--start-deg", "200", "90",
                     "--out", str(out))
-    _one_line_error(capsys, 1, "does not apply to this arm26 policy", "evaluate", str(trained), "--start-xy", "0", "0",
+    _one_line_error(capsys, 1, "--start-deg does not apply to the pointmass", "train", "--effector", "pointmass",
+                    "--field", "cw", "--start-deg", "45", "90", "--out", str(tmp_path / "pm"))
+    _one_line_error(capsys, 1, "outside the arm26's joint limits", "train", "--effector", "arm26", "--field", "cw",
+                    "--starts", "fixed", "--start-deg", "45", "190", "--out", str(tmp_path / "limits"))
+    _one_line_error(capsys, 1, "does not apply to the arm26", "evaluate", str(trained), "--start-xy", "0", "0",
                     "--out", str(out))
     _one_line_error(capsys, 1, "leaves the arm26's reachable workspace", "evaluate", str(trained), "--reach", "0.5",
                     "--out", str(out))

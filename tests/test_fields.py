@@ -1,12 +1,19 @@
-"""Curl-field signs are pinned (book/conventions.md): CW pushes a rightward movement towards -y."""
+"""Curl-field signs are pinned (book/conventions.md): CW pushes a rightward movement towards -y.
+
+Force channels push the hand back onto the start-target line, and are stable at motornet's time step.
+"""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import torch
 
 from motorkit.effectors import make_effector
-from motorkit.fields import FieldBatch, ForceField, endpoint_force
+from motorkit.fields import (CHANNEL_DAMPING, CHANNEL_STIFFNESS, FieldBatch, ForceChannel, ForceField,
+                             endpoint_force, make_field)
+from motorkit.tasks import Trials
 
 
 def test_curl_field_signs() -> None:
@@ -63,3 +70,59 @@ def test_field_batch_puts_each_strength_on_its_own_trials() -> None:
     assert batch.describe() == {"field": "cw", "strength": [0.0, 0.0, 4.0, 4.0, 8.0, 8.0]}
     with pytest.raises(ValueError, match="6 field matrices for a batch of 5"):
         batch.trial_matrices(5)
+
+
+def _trials(start: list[list[float]], target: list[list[float]]) -> Trials:
+    n = len(start)
+    return Trials(torch.zeros(n, 4), torch.tensor(start), torch.tensor(target), torch.zeros(n, dtype=torch.long))
+
+
+def test_channel_pushes_the_hand_back_onto_the_start_target_line() -> None:
+    channel = ForceChannel(stiffness=2000.0, damping=40.0)
+    law = channel.trial_loads(_trials([[0.0, 0.0], [0.1, 0.2]], [[0.1, 0.0], [0.1, 0.3]]))  # rightward, upward
+    # 1 cm left of the line, moving along it at 0.5 m/s and away from it at 0.2 m/s
+    hand = torch.tensor([[0.05, 0.01, 0.5, 0.2], [0.09, 0.25, -0.2, 0.5]])
+    force = law.force(hand)
+    torch.testing.assert_close(force[0], torch.tensor([0.0, -(2000 * 0.01 + 40 * 0.2)]))  # pushed right, to -y
+    torch.testing.assert_close(force[1], torch.tensor([2000 * 0.01 + 40 * 0.2, 0.0]))  # upward reach: pushed to +x
+    on_line = law.force(torch.tensor([[0.07, 0.0, 0.8, 0.0], [0.1, 0.28, 0.0, -0.3]]))
+    assert torch.all(on_line == 0)  # nothing along the line: the channel only acts across it
+    assert torch.all(channel.trial_loads(_trials([[0.0, 0.0]], [[0.1, 0.0]]), catch=True).force(hand[:1]) == 0)
+    hold = channel.trial_loads(_trials([[0.0, 0.0]], [[0.0, 0.0]]))  # no line to hold: no wall
+    assert torch.all(hold.force(hand[:1]) == 0)
+    assert channel.describe() == {"field": "channel", "stiffness": 2000.0, "damping": 40.0}
+
+
+def test_channel_damping_exceeds_stiffness_times_dt() -> None:
+    # motornet's Euler step is stable for a spring-damper only if D > K dt (the discrete map's determinant < 1)
+    assert CHANNEL_DAMPING > CHANNEL_STIFFNESS * 0.01
+
+
+def test_channel_holds_a_passive_arm_without_ringing() -> None:
+    """An arm flung sideways at 0.5 m/s into the default channel stops within millimetres and settles back."""
+    effector = make_effector("arm26")
+    joint = torch.tensor([[math.radians(60.0), math.radians(90.0), 0.0, 0.0]])
+    effector.reset(options={"batch_size": 1, "joint_state": joint})
+    start = effector.states["cartesian"][:, :2].clone()
+    jacobian = torch.autograd.functional.jacobian(
+        lambda q: effector.joint2cartesian(torch.cat([q, torch.zeros(1, 2)], -1))[:, :2], joint[:, :2])[0, :, 0]
+    velocity = torch.linalg.solve(jacobian, torch.tensor([0.0, 0.5]))  # hand at 0.5 m/s towards +y
+    effector.reset(options={"batch_size": 1, "joint_state": torch.cat([joint[:, :2], velocity[None]], -1)})
+    law = ForceChannel().trial_loads(_trials(start.tolist(), (start + torch.tensor([[0.1, 0.0]])).tolist()))
+    lateral = []
+    for _ in range(100):  # 1 s
+        effector.step(torch.zeros(1, 6), endpoint_load=law.force(effector.states["cartesian"]))
+        lateral.append(float(effector.states["cartesian"][0, 1] - start[0, 1]))
+    lateral = torch.tensor(lateral).abs()
+    assert lateral.max() < 0.01  # stopped within a centimetre
+    assert lateral[50:].max() < 0.25 * lateral.max()  # and settled: no growing oscillation
+    assert lateral[-10:].max() < 0.002
+
+
+def test_make_field_names_the_channel_and_refuses_catch_trials_in_it() -> None:
+    assert isinstance(make_field("channel"), ForceChannel)
+    assert make_field("cw", 4.0) == ForceField("cw", 4.0)
+    with pytest.raises(ValueError, match="catch trials"):
+        make_field("channel", catch_fraction=0.2)
+    with pytest.raises(ValueError, match="unknown curl field"):
+        ForceField("channel")

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from motorkit import metrics
+from motorkit.fields import ForceField
+from motorkit.metrics import adaptation_index, channel_force, ideal_channel_force
 
 
 def _path(bulge: float, n: int = 101) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,3 +63,42 @@ def test_undefined_direction_is_refused() -> None:
     p, _, _ = _path(0.0)
     with pytest.raises(ValueError, match="start"):
         metrics.lateral_deviation(p, p[:, 0])
+
+
+def _channel_reach(speed_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 10 cm rightward reach along a channel: positions (1, T+1, 2), velocities (1, T+1, 2), target (1, 2)."""
+    t = np.linspace(0.0, 1.0, 101)
+    s = 10 * t**3 - 15 * t**4 + 6 * t**5  # minimum jerk
+    x = 0.1 * speed_scale * s
+    fingertip = np.stack([x, np.zeros_like(x)], -1)[None]
+    velocity = np.gradient(fingertip, 0.01, axis=1)
+    return fingertip, velocity, np.array([[0.1 * speed_scale, 0.0]])
+
+
+def test_channel_force_is_the_hand_pressing_against_the_wall() -> None:
+    fingertip, _, target = _channel_reach()
+    load = np.zeros((1, 100, 2))
+    load[0, :, 1] = -3.0  # the wall pushes the hand to the right of a rightward reach (towards -y) ...
+    np.testing.assert_allclose(channel_force(load, fingertip, target), 3.0)  # ... so the hand presses left
+
+
+def test_ideal_force_cancels_a_cw_field() -> None:
+    fingertip, velocity, target = _channel_reach()
+    cw = ForceField("cw", 8.0).matrix().numpy()
+    ideal = ideal_channel_force(velocity[:, :-1], fingertip, target, cw)
+    # CW pushes a rightward reach towards -y with k |v|: cancelling it presses left (+) with k |v|
+    np.testing.assert_allclose(ideal, 8.0 * velocity[:, :-1, 0], atol=1e-12)
+    ccw = ForceField("ccw", 8.0).matrix().numpy()
+    np.testing.assert_allclose(ideal_channel_force(velocity[:, :-1], fingertip, target, ccw), -ideal, atol=1e-12)
+
+
+def test_adaptation_index_on_synthetic_channel_forces() -> None:
+    fingertip, velocity, target = _channel_reach()
+    ideal = ideal_channel_force(velocity[:, :-1], fingertip, target, ForceField("cw", 8.0).matrix().numpy())
+    noise = np.random.default_rng(0).normal(0.0, 0.05, ideal.shape)
+    assert adaptation_index(ideal, ideal) == pytest.approx(1.0)  # full compensation
+    assert adaptation_index(noise, ideal) == pytest.approx(0.0, abs=0.02)  # a naive controller
+    assert adaptation_index(0.6 * ideal + noise, ideal) == pytest.approx(0.6, abs=0.02)
+    assert adaptation_index(-0.3 * ideal, ideal) == pytest.approx(-0.3)  # pushing with the field
+    with pytest.raises(ValueError, match="ideal force is zero"):
+        adaptation_index(noise, np.zeros_like(ideal))

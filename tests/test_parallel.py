@@ -12,6 +12,7 @@ import torch
 from motorkit import parallel
 from motorkit.loss import Batch
 from motorkit.closed_loop import Noise
+from motorkit.fields import HandLoad
 from motorkit.tasks import Trials
 from motorkit.training import TrainConfig, cache_dir, load_checkpoint, train
 
@@ -59,11 +60,12 @@ def test_workers_are_chosen_by_batch_size_and_do_not_change_the_cache_key(monkey
 
 def test_take_shares_trials_out_evenly() -> None:
     trials = Trials(torch.zeros(4, 4), torch.zeros(4, 2), torch.arange(8.0).reshape(4, 2), torch.arange(4))
-    batch = Batch(trials, torch.zeros(4, 2, 2),
+    batch = Batch(trials, HandLoad.viscous(torch.arange(16.0).reshape(4, 2, 2)),
                   Noise(torch.arange(12.0).reshape(3, 4, 1), torch.zeros(3, 4, 2), torch.zeros(3, 4, 2)))
     second = parallel.take(batch, 1, 2)
     assert second.trials.target.tolist() == [[4.0, 5.0], [6.0, 7.0]] and second.trials.go.tolist() == [2, 3]
     assert second.noise.action[:, :, 0].tolist() == [[2.0, 3.0], [6.0, 7.0], [10.0, 11.0]]
+    assert second.field.matrix[:, 0, 2].tolist() == [8.0, 12.0]  # each trial keeps its own force law
     with pytest.raises(ValueError, match="evenly"):
         parallel.take(batch, 0, 3)
 

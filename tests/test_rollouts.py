@@ -35,7 +35,8 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     trials = env.sample_trials(config.batch_size, generator)  # starts all over the region
     targets = trials.target
     cue = trials.schedule(env.config.n_steps, env.config.dt, env.config.movement_time).cue
-    matrices = config.force_field().trial_matrices(config.batch_size, generator)
+    loads = config.force_field().trial_loads(trials, generator)
+    matrices = loads.matrix[:, :, 2:]  # a curl field: velocity only
     noise = sim.draw_noise(env.config.n_steps, config.batch_size, generator)
 
     reference = _stock_env(env.config)
@@ -46,13 +47,12 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
             ours_obs = torch.cat([targets, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
             torch.testing.assert_close(ours_obs, obs, rtol=1e-4, atol=1e-5)  # motornet's observation, go signal aside
             part = slice(t0, t0 + episode.unroll)
-            state, outs = episode.fn(state, cue[part], matrices, Noise(*(n[part] for n in noise)))
+            state, outs = episode.fn(state, cue[part], loads, Noise(*(n[part] for n in noise)))
             for k in range(episode.unroll):
                 # the same actions and the same field force, through motornet's own stepping
-                velocity = reference.states["cartesian"][:, 2:]
-                torch.testing.assert_close(outs.load[k], torch.einsum("bij,bj->bi", matrices, velocity),
-                                           rtol=1e-4, atol=1e-5)
-                obs, *_ = reference.step(outs.action[k], deterministic=True, endpoint_load=outs.load[k])
+                load = torch.einsum("bij,bj->bi", matrices, reference.states["cartesian"][:, 2:])
+                action = env.effector.muscle.clip_activation(outs.command[k] + noise.action[t0 + k])
+                obs, *_ = reference.step(action, deterministic=True, endpoint_load=load)
                 torch.testing.assert_close(outs.cartesian[k], reference.states["cartesian"], rtol=1e-5, atol=1e-6)
             torch.testing.assert_close(state.joint, reference.states["joint"], rtol=1e-5, atol=1e-6)
             torch.testing.assert_close(state.muscle, reference.states["muscle"], rtol=1e-5, atol=1e-5)

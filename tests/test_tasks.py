@@ -9,8 +9,7 @@ import pytest
 import torch
 
 from motorkit.bodies import START_REGION, joint_position, make_effector
-from motorkit.loss import episode_terms
-from motorkit.closed_loop import StepOutput
+from motorkit.loss import Trace, episode_terms
 from motorkit.tasks import GENERALIZATION_STARTS, TRAIN_REACH_FACTOR, CentreOutReach, TaskConfig
 
 
@@ -49,6 +48,27 @@ def test_fixed_starts_are_the_test_posture_and_delays_are_drawn_in_range() -> No
     assert env.config.test_go_step == 30 and env.test_trials().go.tolist() == [30] * 8
 
 
+def test_adaptation_trials_start_at_one_posture_and_reach_in_given_directions() -> None:
+    env = _env(starts="fixed", start=(45.0, 100.0), directions=(90.0, 270.0), reach=0.08)
+    trials = env.sample_trials(512, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(trials.joint[:, :2], torch.deg2rad(torch.tensor([[45.0, 100.0]])).expand(512, 2))
+    offset = trials.target - trials.start
+    moving = offset.norm(dim=-1) > 0
+    assert 0.8 < moving.float().mean() < 0.97  # hold trials as usual
+    torch.testing.assert_close(offset[moving].norm(dim=-1), torch.full((int(moving.sum()),), 0.08))
+    angle = torch.rad2deg(torch.atan2(offset[moving, 1], offset[moving, 0]))
+    assert set(angle.round().abs().int().tolist()) == {90}  # straight up or straight down only
+    assert 0.4 < (angle > 0).float().mean() < 0.6
+    test = env.test_trials()  # the test set starts at the task's posture
+    torch.testing.assert_close(test.joint, trials.joint[:8])
+    with pytest.raises(ValueError, match="start must be two numbers"):
+        TaskConfig(start=(1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match="directions must be finite"):
+        TaskConfig(directions=(0.0, float("nan")))
+    with pytest.raises(ValueError, match="joint limits"):
+        _env(start=(200.0, 90.0))
+
+
 def test_schedule_holds_until_the_go_cue_then_asks_for_the_target_after_the_movement_time() -> None:
     env = _env(delay=(0.1, 0.3), movement_time=0.4)
     trials = env.sample_trials(16, torch.Generator().manual_seed(2))
@@ -75,8 +95,7 @@ def test_loss_terms_are_measured_where_the_schedule_says() -> None:
     hand[:4] = trials.start  # at the start during the movement window (steps 0-3): not counted
     cart = torch.cat([hand, torch.zeros(t, b, 2)], dim=-1)
     cart[5, :, 2] = 1.0  # one step at 1 m/s, rest before and after
-    out = StepOutput(torch.full((t, b, 6), 0.5), torch.zeros(t, b, 6), torch.zeros(t, b, 2), cart,
-                     torch.full((t, b, 4), 2.0))
+    out = Trace(torch.full((t, b, 6), 0.5), cart, torch.full((t, b, 4), 2.0))
     distance, effort, smoothness, hidden = episode_terms(out, schedule, 0.01).tolist()
     assert distance == pytest.approx(0.0, abs=1e-7) and effort == pytest.approx(0.25) and hidden == pytest.approx(4.0)
     # second differences of one 1 m/s blip: 1, -2, 1 (x 1e4 m/s^3), squared and averaged over 10 steps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,6 +106,16 @@ def test_fine_tuning_starts_from_the_checkpoint(tmp_path: Path) -> None:
         torch.testing.assert_close(tuned.policy.state_dict()[name], value, atol=1e-6, rtol=0)
     with pytest.raises(CheckpointError, match="cannot fine-tune"):
         train(replace(SMALL, hidden=32, init=str(tmp_path / "null")), progress=False)
+
+
+def test_channel_probe_logs_the_adaptation_index_and_channels_train_like_fields() -> None:
+    probed = train(replace(SMALL, compile=False, field="cw", batches=2, eval_every=1, channel_probe=True),
+                   progress=False)
+    assert all(math.isfinite(row["test_adaptation_index"]) for row in probed.log)
+    plain = train(replace(SMALL, compile=False, field="cw", batches=1), progress=False)
+    assert "test_adaptation_index" not in plain.log[-1]
+    channel = train(replace(SMALL, compile=False, field="channel", batches=1), progress=False)
+    assert math.isfinite(channel.log[-1]["loss"]) and channel.evaluate().config["field"] == "channel"
 
 
 def test_a_different_configuration_does_not_overwrite_a_checkpoint(tmp_path: Path) -> None:
