@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from motorkit.bodies import EFFECTORS
-from motorkit.fields import FIELDS, ForceField, make_field
+from motorkit.fields import FIELDS, ForceField, ViscousField, make_field
 from motorkit.tasks import STARTS
 
 
@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--effector", choices=EFFECTORS, required=True)
     train.add_argument("--field", choices=FIELDS, required=True)
     train.add_argument("--strength", type=_non_negative_float, default=8.0, help="curl strength k (N·s/m)")
+    train.add_argument("--viscosity", type=_finite_float, nargs=4, default=(), metavar=("B11", "B12", "B21", "B22"),
+                       help="--field viscous: the field's matrix, F = B v (N·s/m)")
     train.add_argument("--catch-fraction", type=_non_negative_float, default=0.0, help="fraction of catch trials")
     train.add_argument("--init", metavar="CKPT_DIR", help="fine-tune from this checkpoint")
     train.add_argument("--batches", type=_positive_int, default=defaults.batches)
@@ -121,10 +123,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("checkpoint", metavar="CKPT_DIR")
     evaluate.add_argument("--field", choices=FIELDS, default=None,
                           help="default: the training field; channel: force-channel trials, which also report "
-                               "the adaptation index for CW and for CCW fields of --strength")
+                               "the adaptation index for CW and CCW fields of --strength (and the viscous field)")
     evaluate.add_argument("--strength", type=_non_negative_float, default=None,
                           help="curl strength k (N·s/m; default: the training strength); with --field channel, "
                                "the k the adaptation indices refer to")
+    evaluate.add_argument("--viscosity", type=_finite_float, nargs=4, default=None,
+                          metavar=("B11", "B12", "B21", "B22"),
+                          help="--field viscous: the field's matrix (default: the training field's)")
     evaluate.add_argument("--catch", action="store_true", help="field off on every trial (after-effects)")
     evaluate.add_argument("--seed", type=int, default=0)
     _add_start(evaluate, "start the reaches")
@@ -180,6 +185,7 @@ def _train(args: argparse.Namespace) -> int:
     _check_device(args.device)
     config = TrainConfig(
         effector=args.effector, field=args.field, strength=args.strength, catch_fraction=args.catch_fraction,
+        viscosity=tuple(args.viscosity),
         batches=args.batches, batch_size=args.batch_size, hidden=args.hidden, lr=args.lr,
         lr_final=min(args.lr, TrainConfig.lr_final), target_error_cm=args.target_error_cm, seed=args.seed,
         device=args.device, compile=not args.no_compile, workers=args.workers,
@@ -208,7 +214,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     start = _start_of(args, result.config.effector)  # test_trials checks it and --reach
     config = result.config
     strength = config.strength if args.strength is None else args.strength
-    field = make_field(args.field or config.field, strength)
+    viscosity = config.viscosity if args.viscosity is None else tuple(args.viscosity)
+    field = make_field(args.field or config.field, strength, viscosity=viscosity)
     out = Path(args.out)
     _check_writable_file(out)
     record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach)
@@ -220,6 +227,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if strength > 0:  # how much of a CW and of a CCW field of that strength the network's force cancels
             for curl in ("cw", "ccw"):
                 summary[f"adaptation_index_{curl}"] = record.adaptation_index(ForceField(curl, strength))
+        if viscosity:  # and of the viscous field
+            summary["adaptation_index_viscous"] = record.adaptation_index(ViscousField(viscosity))
     print(json.dumps(summary, indent=2))
     return 0
 

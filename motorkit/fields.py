@@ -1,12 +1,13 @@
 """Force fields and force channels: every external force at the hand, applied through motornet's ``endpoint_load``.
 
-Curl fields are velocity dependent, F = B v (newtons; v in m/s; strength k in N·s/m):
+Curl fields (:class:`ForceField`) are velocity dependent, F = B v (newtons; v in m/s; strength k in N·s/m):
 
 * clockwise (CW):         F = k [v_y, -v_x],  B = k [[0, 1], [-1, 0]]
 * counter-clockwise (CCW): F = -k [v_y, -v_x]
 
 A rightward movement in CW is pushed towards -y: the force rotates the velocity clockwise. This is
 the convention of MotorNet-family research code (book/conventions.md). Catch trials switch the field off.
+:class:`ViscousField` is any other F = B v, such as Shadmehr & Mussa-Ivaldi (1994)'s field.
 
 A force channel (:class:`ForceChannel`; Scheidt et al. 2000) is a stiff, damped virtual wall on each
 side of the straight line from the trial's start to its target:
@@ -35,8 +36,13 @@ from motorkit.tasks import Trials
 
 #: The curl fields (and the null field).
 CURLS: tuple[str, ...] = ("null", "cw", "ccw")
-#: Every field kind: the curls and the force channel.
-FIELDS: tuple[str, ...] = (*CURLS, "channel")
+#: Every field kind: the curls, any viscous field given by its matrix, and the force channel.
+FIELDS: tuple[str, ...] = (*CURLS, "viscous", "channel")
+
+#: Shadmehr & Mussa-Ivaldi (1994)'s viscous field, experiment 1 (N·s/m, row by row). Not a curl: it
+#: resists motion along one axis and assists it along the other, so it looks different in hand and in
+#: joint coordinates (a curl looks the same in both, up to its strength).
+SHADMEHR_1994: tuple[float, float, float, float] = (-10.1, -11.2, -11.2, 11.1)
 
 #: Field strength used by MotorNet-based studies (N·s/m); human experiments use 13-15.
 DEFAULT_STRENGTH: float = 8.0
@@ -77,27 +83,13 @@ class HandLoad(NamedTuple):
         return HandLoad(self.matrix.to(device), self.origin.to(device))
 
 
-@dataclass(frozen=True)
-class ForceField:
-    """A curl (or null) force field with an optional fraction of catch trials (field off)."""
+class _Viscous:
+    """What every velocity-only field shares: per-trial matrices with catch trials, force laws, forces."""
 
-    kind: str = "null"
-    strength: float = DEFAULT_STRENGTH
-    catch_fraction: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in CURLS:
-            raise ValueError(f"unknown curl field {self.kind!r}: choose one of {', '.join(CURLS)}")
-        if not (self.strength >= 0.0):
-            raise ValueError(f"field strength must be >= 0 N·s/m, got {self.strength}")
-        if not (0.0 <= self.catch_fraction <= 1.0):
-            raise ValueError(f"catch fraction must be in [0, 1], got {self.catch_fraction}")
+    catch_fraction: float
 
     def matrix(self) -> torch.Tensor:
-        """The 2x2 viscous matrix B (N·s/m) such that F = B v."""
-        sign = {"null": 0.0, "cw": 1.0, "ccw": -1.0}[self.kind]
-        k = sign * self.strength
-        return torch.tensor([[0.0, k], [-k, 0.0]], dtype=torch.float32)
+        raise NotImplementedError
 
     def trial_matrices(
         self, batch_size: int, generator: torch.Generator | None = None, catch: bool = False
@@ -125,9 +117,60 @@ class ForceField:
                                    dtype=torch.float32)
         return endpoint_force(self.matrix().to(velocity.device).expand(len(velocity), 2, 2), velocity)
 
+
+def _check_catch(fraction: float) -> None:
+    if not (0.0 <= fraction <= 1.0):
+        raise ValueError(f"catch fraction must be in [0, 1], got {fraction}")
+
+
+@dataclass(frozen=True)
+class ForceField(_Viscous):
+    """A curl (or null) force field with an optional fraction of catch trials (field off)."""
+
+    kind: str = "null"
+    strength: float = DEFAULT_STRENGTH
+    catch_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in CURLS:
+            raise ValueError(f"unknown curl field {self.kind!r}: choose one of {', '.join(CURLS)}")
+        if not (self.strength >= 0.0):
+            raise ValueError(f"field strength must be >= 0 N·s/m, got {self.strength}")
+        _check_catch(self.catch_fraction)
+
+    def matrix(self) -> torch.Tensor:
+        """The 2x2 viscous matrix B (N·s/m) such that F = B v."""
+        sign = {"null": 0.0, "cw": 1.0, "ccw": -1.0}[self.kind]
+        k = sign * self.strength
+        return torch.tensor([[0.0, k], [-k, 0.0]], dtype=torch.float32)
+
     def describe(self) -> dict[str, Any]:
         """What a rollout records about its field."""
         return {"field": self.kind, "strength": self.strength}
+
+
+@dataclass(frozen=True)
+class ViscousField(_Viscous):
+    """Any viscous field F = B v, ``viscosity`` = B row by row (N·s/m), with catch trials as for curls."""
+
+    viscosity: tuple[float, float, float, float] = SHADMEHR_1994
+    catch_fraction: float = 0.0
+    kind: str = "viscous"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "viscosity", tuple(float(b) for b in self.viscosity))
+        if len(self.viscosity) != 4 or not all(np.isfinite(self.viscosity)):
+            raise ValueError(f"a viscous field needs 4 finite numbers, B11 B12 B21 B22 (N·s/m), "
+                             f"got {list(self.viscosity)}")
+        _check_catch(self.catch_fraction)
+
+    def matrix(self) -> torch.Tensor:
+        """The 2x2 viscous matrix B (N·s/m) such that F = B v."""
+        return torch.tensor(self.viscosity, dtype=torch.float32).reshape(2, 2)
+
+    def describe(self) -> dict[str, Any]:
+        """What a rollout records about its field."""
+        return {"field": self.kind, "viscosity": list(self.viscosity)}
 
 
 @dataclass(frozen=True)
@@ -162,19 +205,24 @@ class ForceChannel:
         return {"field": self.kind, "stiffness": self.stiffness, "damping": self.damping}
 
 
-def make_field(kind: str, strength: float = DEFAULT_STRENGTH,
-               catch_fraction: float = 0.0) -> "ForceField | ForceChannel":
-    """The field of a kind named as on the command line: a curl (or null) field, or the channel."""
+def make_field(kind: str, strength: float = DEFAULT_STRENGTH, catch_fraction: float = 0.0,
+               viscosity: Sequence[float] = ()) -> "ForceField | ViscousField | ForceChannel":
+    """The field of a kind named as on the command line: a curl (or null) field of ``strength``, a
+    viscous field of matrix ``viscosity`` (B11 B12 B21 B22, N·s/m), or the channel."""
     if kind == "channel":
         if catch_fraction:
-            raise ValueError("catch trials are for curl fields; a channel has none")
+            raise ValueError("catch trials are for force fields; a channel has none")
         return ForceChannel()
+    if kind == "viscous":
+        if not viscosity:
+            raise ValueError("a viscous field needs its matrix: B11 B12 B21 B22 (N·s/m)")
+        return ViscousField(tuple(viscosity), catch_fraction)
     return ForceField(kind, strength, catch_fraction)
 
 
 class TrialFields(Protocol):
-    """Anything that gives each trial of a batch its force law: :class:`ForceField`, :class:`FieldBatch`,
-    :class:`ForceChannel`."""
+    """Anything that gives each trial of a batch its force law: :class:`ForceField`, :class:`ViscousField`,
+    :class:`FieldBatch`, :class:`ForceChannel`."""
 
     def trial_loads(self, trials: Trials, generator: torch.Generator | None = None,
                     catch: bool = False) -> HandLoad: ...

@@ -19,7 +19,7 @@ import torch
 
 from motorkit import metrics as reach_metrics
 from motorkit.closed_loop import Noise, Simulator
-from motorkit.fields import ForceField, TrialFields
+from motorkit.fields import ForceField, TrialFields, ViscousField
 from motorkit.io import atomic_write, write_json
 from motorkit.policy import HiddenHook, compose
 from motorkit.tasks import Trials
@@ -72,7 +72,7 @@ class Rollout:
             raise ValueError(f"channel forces need force-channel trials; these ran in {self.config.get('field')!r}")
         return reach_metrics.channel_force(self.endpoint_load, self.fingertip, self.target)
 
-    def adaptation_index(self, field: ForceField) -> float:
+    def adaptation_index(self, field: ForceField | ViscousField) -> float:
         """On force-channel trials, how much of ``field`` the hand's force cancels (0 none, 1 all).
 
         The regression of :meth:`channel_force` on the force that cancels ``field`` at the speed along

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 import motorkit
 from motorkit import parallel
 from motorkit.closed_loop import Simulator
-from motorkit.fields import ForceChannel, ForceField, TrialFields, make_field
+from motorkit.fields import ForceChannel, ForceField, TrialFields, ViscousField, make_field
 from motorkit.io import atomic_write, build_dir, write_json
 from motorkit.loss import Batch, EpisodeLoss, LossWeights
 from motorkit.policy import GRUPolicy
@@ -59,6 +59,7 @@ class TrainConfig(TaskConfig):
     field: str = "null"
     strength: float = 8.0
     catch_fraction: float = 0.0
+    viscosity: tuple[float, ...] = ()  # field="viscous": its matrix B11 B12 B21 B22 (N·s/m)
     hidden: int = 64
     batch_size: int = 64
     batches: int = 3000
@@ -81,6 +82,7 @@ class TrainConfig(TaskConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()  # validates effector, times and delays
+        object.__setattr__(self, "viscosity", tuple(float(b) for b in self.viscosity))  # a list read from JSON, too
         for name in ("hidden", "batch_size", "batches", "eval_every", "checkpoint_every", "unroll"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive count, got {getattr(self, name)}")
@@ -96,9 +98,9 @@ class TrainConfig(TaskConfig):
         names = {f.name for f in fields(TaskConfig)}
         return TaskConfig(**{k: v for k, v in asdict(self).items() if k in names})
 
-    def force_field(self) -> ForceField | ForceChannel:
-        """The field of the run: a curl (or null) field, or the force channel."""
-        return make_field(self.field, self.strength, self.catch_fraction)
+    def force_field(self) -> ForceField | ViscousField | ForceChannel:
+        """The field of the run: a curl (or null) field, a viscous field, or the force channel."""
+        return make_field(self.field, self.strength, self.catch_fraction, self.viscosity)
 
     def loss_weights(self) -> LossWeights:
         """The weights of the loss terms (:mod:`motorkit.loss`)."""
@@ -306,7 +308,7 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
                 row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
                 row["test_angle_deg"] = metrics["angle_at_peak_velocity_deg"]
                 row["test_distance_cm"] = metrics["mean_distance_cm"]
-                if config.channel_probe and isinstance(field, ForceField) and field.kind != "null" and field.strength:
+                if config.channel_probe and isinstance(field, (ForceField, ViscousField)) and field.matrix().any():
                     channel = rollout(sim, env.test_trials(), ForceChannel())
                     row["test_adaptation_index"] = channel.adaptation_index(field)
                 if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:

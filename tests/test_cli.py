@@ -76,6 +76,10 @@ def test_channel_trials_report_the_adaptation_index_and_training_narrows_to_a_po
     assert abs(summary["adaptation_index_cw"]) < 0.2  # a naive network predicts no field
     assert summary["adaptation_index_ccw"] == pytest.approx(-summary["adaptation_index_cw"])
     assert abs(summary["lateral_deviation_cm"]) < 0.2 and summary["peak_channel_force_n"] > 0  # held on the line
+    proc = _run("evaluate", str(trained), "--field", "channel", "--viscosity", "-10.1", "-11.2", "-11.2", "11.1",
+                "--out", str(tmp_path / "channel.npz"))
+    assert proc.returncode == 0, proc.stderr
+    assert abs(json.loads(proc.stdout)["adaptation_index_viscous"]) < 0.2
     proc = _run("train", "--effector", "arm26", "--field", "cw", "--init", str(trained), "--batches", "2",
                 "--batch-size", "8", "--no-compile", "--quiet", "--starts", "fixed", "--start-deg", "45", "100",
                 "--directions", "90", "--channel-probe", "--out", str(tmp_path / "one"))
@@ -135,6 +139,8 @@ def test_bad_files_get_one_line_and_nothing_is_written(capsys, tmp_path: Path, t
     _one_line_error(capsys, 1, "does not exist", "evaluate", str(trained), "--out", str(tmp_path / "no" / "r.npz"))
     _one_line_error(capsys, 1, "outside the arm26's joint limits", "evaluate", str(trained), "--start-deg", "200", "90",
                     "--out", str(out))
+    _one_line_error(capsys, 1, "needs its matrix", "train", "--effector", "arm26", "--field", "viscous",
+                    "--out", str(tmp_path / "viscous"))
     _one_line_error(capsys, 1, "--start-deg does not apply to the pointmass", "train", "--effector", "pointmass",
                     "--field", "cw", "--start-deg", "45", "90", "--out", str(tmp_path / "pm"))
     _one_line_error(capsys, 1, "outside the arm26's joint limits", "train", "--effector", "arm26", "--field", "cw",

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from motorkit.effectors import make_effector
-from motorkit.fields import (CHANNEL_DAMPING, CHANNEL_STIFFNESS, FieldBatch, ForceChannel, ForceField,
-                             endpoint_force, make_field)
+from motorkit.fields import (CHANNEL_DAMPING, CHANNEL_STIFFNESS, SHADMEHR_1994, FieldBatch, ForceChannel, ForceField,
+                             ViscousField, endpoint_force, make_field)
 from motorkit.tasks import Trials
 
 
@@ -126,3 +126,17 @@ def test_make_field_names_the_channel_and_refuses_catch_trials_in_it() -> None:
         make_field("channel", catch_fraction=0.2)
     with pytest.raises(ValueError, match="unknown curl field"):
         ForceField("channel")
+
+
+def test_viscous_field_is_the_given_matrix_with_catch_trials() -> None:
+    field = make_field("viscous", viscosity=SHADMEHR_1994)
+    assert isinstance(field, ViscousField) and field.kind == "viscous"
+    torch.testing.assert_close(field.matrix(), torch.tensor([[-10.1, -11.2], [-11.2, 11.1]]))
+    torch.testing.assert_close(field.force(torch.tensor([[0.1, 0.0]])), torch.tensor([[-1.01, -1.12]]))
+    half = ViscousField(SHADMEHR_1994, catch_fraction=0.5).trial_matrices(1000, torch.Generator().manual_seed(0))
+    assert 0.4 < (half.abs().sum(dim=(1, 2)) == 0).float().mean() < 0.6
+    assert field.describe() == {"field": "viscous", "viscosity": list(SHADMEHR_1994)}
+    with pytest.raises(ValueError, match="needs its matrix"):
+        make_field("viscous")
+    with pytest.raises(ValueError, match="4 finite numbers"):
+        ViscousField((1.0, 2.0, 3.0))
