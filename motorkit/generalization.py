@@ -85,14 +85,19 @@ def generalization_function(indices: np.ndarray, trained_deg: Sequence[float],
     return nearest[order], np.asarray(indices, dtype=float)[order] / reference
 
 
+def by_distance(distances: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct distances (sorted) and the mean of the values at each: one point per angle."""
+    distances, values = np.asarray(distances, dtype=float), np.asarray(values, dtype=float)
+    unique = np.unique(distances)
+    return unique, np.array([values[distances == d].mean() for d in unique])
+
+
 def half_width(distances: np.ndarray, values: np.ndarray) -> float:
     """Angular distance (deg) at which the generalization function, averaged over both sides, first falls to 0.5.
 
     Linear interpolation between the tested distances; ``inf`` if it never falls that far.
     """
-    distances, values = np.asarray(distances, dtype=float), np.asarray(values, dtype=float)
-    grid = np.unique(np.abs(distances))
-    sides = np.array([values[np.abs(distances) == g].mean() for g in grid])
+    grid, sides = by_distance(np.abs(distances), values)
     below = np.flatnonzero(sides < 0.5)
     if len(below) == 0:
         return math.inf

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from motorkit.adaptation import adaptation_config
+from motorkit.generalization import local_adaptation_config
 from motorkit.sweeps import run_sweep
 from motorkit.training import TrainConfig, TrainResult, cache_dir, load_checkpoint, load_policy
 
@@ -86,6 +87,26 @@ def adapted_networks(nulls: dict[int, TrainResult], fields: tuple[str, ...] = ("
     configs = [adaptation_config(nulls[s].config, f, strength, batches, s, init=str(nulls[s].out), **overrides)
                for f, s in keys]
     return dict(zip(keys, _load_all(configs, progress)))
+
+
+#: Adapting on one or a few directions: Adam at a constant, ten times smaller rate, for 50 batches.
+#: Chapter 3's recipe (3e-3, 200 batches) adapts the practised directions and wrecks the others
+#: (chapter 7 measures it); this one adapts them and leaves the others to generalization.
+FEW_DIRECTIONS: dict[str, object] = {"lr": 3e-4, "lr_final": 3e-4, "batches": 50}
+#: Adapting at one start posture, on all eight directions: Adam at a constant 1e-3 for 100 batches.
+#: Chapter 3's recipe, at one posture, reaches a lower adaptation index there (chapter 7 measures it).
+ONE_POSTURE: dict[str, object] = {"lr": 1e-3, "lr_final": 1e-3, "batches": 100}
+
+
+def local_adaptations(null: TrainResult, specs: dict[str, dict[str, object]], eval_every: int = 10,
+                      progress: bool = True) -> dict[str, TrainResult]:
+    """Adaptations of ``null`` narrowed to a posture and directions, by name, trained side by side.
+
+    Each spec holds the arguments of :func:`motorkit.generalization.local_adaptation_config`
+    (``directions``, and e.g. ``start``, ``reach``, ``field``, ``viscosity``, ``lr``, ``batches``).
+    """
+    configs = [local_adaptation_config(null, eval_every=eval_every, **spec) for spec in specs.values()]
+    return dict(zip(specs, _load_all(configs, progress)))
 
 
 def adapted_policies(null: TrainResult, fields: tuple[str, ...] = ("cw", "ccw"), strength: float = 8.0,

@@ -20,6 +20,8 @@ Modules, by concept (everything public is also available here, as ``plots.<name>
   lateral deviation over learning, the batch-size study.
 - :mod:`~motorkit.plots.hidden`: hidden states (chapters 5-6): principal components, pulses,
   ablations and transplants.
+- :mod:`~motorkit.plots.generalization`: generalization (chapter 7): maps over start postures,
+  generalization functions, channel forces.
 
 HTML tables and animations are not figures: they live in :mod:`motorkit.publish.html`.
 """
@@ -53,6 +55,7 @@ from motorkit.plots.colors import (
     muscle_colors,
     target_colors,
 )
+from motorkit.plots.generalization import plot_against, plot_channel_forces, plot_generalization, plot_posture_map
 from motorkit.plots.hidden import (
     animate_pc_trajectories,
     plot_effect_bars,
@@ -114,4 +117,6 @@ __all__ = [
     "plot_variance_explained", "plot_pc_trajectories", "plot_pc_trajectories_3d", "animate_pc_trajectories",
     "plot_spread", "plot_end_states", "plot_rotation_plane", "plot_paths_pair", "plot_pulse_panel",
     "plot_pulse_deviation", "plot_effect_bars", "plot_transplant_sweep", "plot_grouped_bars",
+    # generalization
+    "plot_posture_map", "plot_generalization", "plot_channel_forces", "plot_against",
 ]

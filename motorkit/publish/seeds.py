@@ -253,7 +253,8 @@ def number_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 #: The chapters whose claims each science test file asserts.
 TEST_CHAPTERS: dict[str, str] = {"test_science_null_field": "2", "test_science_adaptation": "3",
-                                 "test_science_loss": "4", "test_science_hidden": "5-6"}
+                                 "test_science_loss": "4", "test_science_hidden": "5-6",
+                                 "test_science_generalization": "7"}
 
 
 def claim_rows(report: dict[str, Any]) -> list[list[str]]:

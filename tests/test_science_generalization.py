@@ -1,0 +1,181 @@
+"""The scientific claims of chapter 7 (generalization).
+
+Each test asserts, from the metrics the executed chapter wrote (``_build/metrics/07_generalization.json``),
+a statement the chapter's text makes. Thresholds are the ones the text states or implies ("within
+half a centimetre", "narrow", "rises again"), never the values measured. Definitions:
+book/conventions.md (channel force, adaptation index, generalization function).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+HALF_CM = 0.5
+#: The one-direction network trained with chapter 3's recipe.
+CH3 = "Chapter 3's recipe"
+
+
+@pytest.fixture(scope="module")
+def ge(chapter_metrics) -> dict:
+    return chapter_metrics("07_generalization")
+
+
+def _side(ge: dict, angle: float) -> float:
+    """The one-direction generalization function averaged over +angle and -angle."""
+    d = np.asarray(ge["direction_generalization_deg"])
+    g = np.asarray(ge["direction_generalization"])
+    return float(g[np.abs(d) == angle].mean())
+
+
+# --------------------------------------------------------------------------------------------------
+# The null network away from its training
+
+
+def test_accuracy_holds_over_the_training_region_and_degrades_slowly_outside(ge: dict) -> None:
+    """Inside the region every posture ends within half a centimetre; outside the error grows, but most
+    postures still end within a centimetre."""
+    error = np.asarray(ge["grid_endpoint_error_cm"])
+    inside = np.asarray(ge["grid_inside_region"], dtype=bool)
+    assert inside.sum() >= 20 and (~inside).sum() >= 10
+    assert error[inside].max() < HALF_CM
+    assert error[~inside].max() > error[inside].max()
+    assert (error[~inside] > 1.0).mean() <= 0.25
+
+
+def test_straightness_is_a_property_of_the_middle_of_the_workspace(ge: dict) -> None:
+    """The paths curve most with the shoulder forward and the elbow bent: more than a centimetre there,
+    inside the training region, against under half a centimetre from the test posture."""
+    postures = np.asarray(ge["grid_postures_deg"])
+    lateral = np.asarray(ge["grid_abs_lateral_cm"])
+    inside = np.asarray(ge["grid_inside_region"], dtype=bool)
+    shoulder, elbow = postures[np.argmax(lateral)]
+    assert shoulder >= 70 and elbow >= 100
+    assert lateral[inside].max() > 1.0
+    test_posture = np.flatnonzero((postures[:, 0] == 60) & (postures[:, 1] == 90))
+    assert lateral[test_posture[0]] < HALF_CM
+
+
+def test_reach_length_generalizes_with_speed_in_proportion(ge: dict) -> None:
+    """Every reach length ends within half a centimetre, also beyond the longest training reach; peak
+    speed per metre of reach is nearly constant (a fixed movement time)."""
+    reach = np.asarray(ge["reach_cm"])
+    assert reach.max() > ge["longest_trained_reach_cm"] and reach.min() <= 2.0
+    assert max(ge["reach_endpoint_error_cm"]) < HALF_CM
+    per_metre = np.asarray(ge["reach_peak_speed_m_s"]) / (reach / 100)
+    assert per_metre.max() / per_metre.min() < 1.2
+
+
+def test_a_late_go_cue_breaks_the_network_but_a_long_episode_does_not(ge: dict) -> None:
+    """With the go cue 300 ms late the hand has already moved (every reach by more than half a
+    centimetre); over a 2 s episode it holds the target within a centimetre."""
+    assert min(ge["late_go_travel_cm"]) > HALF_CM and np.mean(ge["late_go_travel_cm"]) > 1.0
+    assert max(ge["long_episode_hold_error_cm"]) < 1.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Force channels
+
+
+def test_channel_index_is_zero_naive_and_near_one_adapted(ge: dict) -> None:
+    """The channel holds the hand within millimetres; the null-field network's index is near 0, the
+    CW-adapted network's near 1."""
+    assert ge["channel_max_lateral_cm"] < 0.2
+    assert abs(ge["adaptation_index_naive"]) < 0.1
+    assert ge["adaptation_index_cw"] >= 0.9
+
+
+# --------------------------------------------------------------------------------------------------
+# Directions
+
+
+def test_chapter3_recipe_wrecks_unpractised_directions_the_gentle_one_does_not(ge: dict) -> None:
+    """With chapter 3's recipe some unpractised direction presses with more than twice the field's force
+    and its after-effects are larger; with the gentle recipe no unpractised direction of any of the
+    eight networks exceeds 1.5."""
+    dirs = np.arange(8) * 45.0
+    indices = {k: np.asarray(v) for k, v in ge["direction_indices"].items()}
+    practised = ge["direction_practised"]
+
+    def worst(name: str) -> float:
+        return float(np.abs(indices[name][dirs != practised[name][0]]).max())
+
+    assert worst(CH3) > 2.0
+    one = [f"{d:g}" for d in dirs]
+    assert max(worst(n) for n in one) < 1.5
+    catch = {k: np.asarray(v) for k, v in ge["direction_catch_abs_lateral_cm"].items()}
+    same = f"{practised[CH3][0]:g}"  # the gentle network that practised the same direction
+    others = dirs != practised[CH3][0]
+    assert catch[CH3][others].mean() > 1.5 * catch[same][others].mean()
+
+
+def test_gentle_recipe_adapts_the_practised_direction(ge: dict) -> None:
+    """The eight one-direction networks reach a mean index of at least 0.8 on their practised direction."""
+    dirs = np.arange(8) * 45.0
+    practised = [ge["direction_indices"][f"{d:g}"][i] for i, d in enumerate(dirs)]
+    assert np.mean(practised) >= 0.8
+
+
+def test_generalization_function_is_narrow_and_bimodal(ge: dict) -> None:
+    """Half-width under 45 deg; near zero at +-90 deg; and a second rise at 180 deg."""
+    assert ge["direction_half_width_deg"] < 45.0
+    assert abs(_side(ge, 90.0)) < 0.2
+    assert _side(ge, 180.0) > _side(ge, 90.0) + 0.25
+    assert 0.0 < _side(ge, 45.0) < 0.7
+
+
+def test_four_directions_fill_the_diagonals(ge: dict) -> None:
+    """With four practised directions the diagonals between them reach at least 0.75 of the practised index,
+    more than one direction's neighbours at 45 deg."""
+    idx = np.asarray(ge["direction_indices"]["4 directions"])
+    dirs = np.arange(8) * 45.0
+    practised = np.isin(dirs % 360, np.asarray(ge["direction_practised"]["4 directions"]) % 360)
+    diagonal = idx[~practised].mean() / idx[practised].mean()
+    assert diagonal >= 0.75 and diagonal > _side(ge, 45.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Workspace
+
+
+def test_after_effects_at_b_are_closer_to_the_intrinsic_prediction(ge: dict) -> None:
+    """Paths and channel forces at B lie closer to the intrinsic prediction than to the extrinsic one;
+    only closer: the intrinsic prediction is still more than half as far as no after-effect at all."""
+    assert ge["workspace_aftereffect_error_intrinsic_cm"] < ge["workspace_aftereffect_error_extrinsic_cm"]
+    assert ge["workspace_force_error_intrinsic_n"] < ge["workspace_force_error_extrinsic_n"]
+    assert ge["workspace_aftereffect_error_intrinsic_cm"] > 0.5 * ge["workspace_aftereffect_error_none_cm"]
+
+
+def test_one_posture_recipe_adapts_more_than_chapter3s_at_that_posture(ge: dict) -> None:
+    assert ge["workspace_index_at_a"] > ge["workspace_index_at_a_chapter3_recipe"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Reach length and speed; field strength
+
+
+def test_learned_force_extrapolates_to_faster_reaches(ge: dict) -> None:
+    """Every length keeps an index between 0.8 and 1.4; the longest, at more than 1.5 times the practised
+    peak speed, keeps at least 0.8; short reaches read a little higher than the practised one."""
+    reach = list(np.asarray(ge["amplitude_reach_cm"]))
+    index = np.asarray(ge["amplitude_generalization"])
+    speed = np.asarray(ge["amplitude_peak_speed_m_s"])
+    practised = reach.index(10.0)
+    assert np.all((index >= 0.8) & (index <= 1.4))
+    assert speed[-1] > 1.5 * speed[practised] and index[-1] >= 0.8
+    assert index[0] > index[practised]
+
+
+def test_one_learned_force_over_and_under_compensates(ge: dict) -> None:
+    """The same channel force is more than 1.5 times what k = 4 needs and under 0.7 of what k = 15 needs;
+    in the weaker field the paths bend the other way (positive), in the stronger ones still the field's
+    way (negative) but by less than half the null network's deviation."""
+    k = list(ge["strength_k"])
+    index = dict(zip(k, ge["strength_generalization"]))
+    assert index[4.0] > 1.5 and index[15.0] < 0.7
+    adapted = dict(zip(k, ge["strength_lateral_cm"]["adapted at 8 N·s/m"]))
+    null = dict(zip(k, ge["strength_lateral_cm"]["null-field network"]))
+    assert adapted[4.0] > 0 and adapted[12.0] < 0 and adapted[15.0] < 0
+    assert abs(adapted[15.0]) < 0.5 * abs(null[15.0])
