@@ -132,3 +132,23 @@ def test_training_trials_and_workspace_reaches_draw_what_they_are_given(name):
     postures = [env.joint_state(s)[0, :2] for s in starts] if name == "arm26" else None
     plots.plot_workspace_reaches(a2, runs, env.effector, postures)
     assert len(a2.patches) >= 16  # the targets of both starts (and the workspace)
+
+
+def test_generalization_figures_draw_what_they_are_given():
+    fig, (a1, a2, a3, a4) = plt.subplots(1, 4, figsize=(16, 4))
+    postures = [(40.0, 70.0), (50.0, 70.0), (40.0, 80.0)]
+    plots.plot_posture_map(a1, postures, [0.1, 0.5, 3.0], ((30, 90), (60, 120)), "error (cm)", vmax=2.0)
+    assert len(a1.patches) == 4  # one square per posture, and the region
+    assert a1.patches[-1].get_width() == 60 and a1.patches[-1].get_height() == 60
+    d = np.array([-135, -90, -45, 0, 45, 90, 135, 180.0])
+    runs = np.vstack([np.cos(np.radians(d)), 0.5 * np.cos(np.radians(d))])
+    plots.plot_generalization(a2, {"two": (np.array([0.0, 45.0]), np.array([1.0, 0.6]))}, {"two": "g"},
+                              spread=(d, runs), spread_label="one")
+    labels = [line.get_label() for line in a2.get_lines()]
+    assert "two" in labels and "one" in labels
+    np.testing.assert_allclose(a2.get_lines()[-2].get_ydata(), runs.mean(axis=0))  # the mean of the runs
+    t = np.linspace(0, 1, 11)
+    plots.plot_channel_forces(a3, t, np.ones((2, 11)), 2 * np.ones((2, 11)), "r", "net")
+    assert [line.get_label() for line in a3.get_lines()][-2:] == ["net: channel force", "net: ideal"]
+    plots.plot_against(a4, [4, 8, 12], {"index": [2.0, 1.0, 0.7]}, {"index": "r"}, trained=8)
+    assert a4.get_lines()[-1].get_ydata().tolist() == [2.0, 1.0, 0.7]

@@ -148,3 +148,16 @@ def test_seeds_run_executes_each_seed_and_reports_which_claims_held(tmp_path: Pa
     assert proc.returncode == 0 and "left as it is" in proc.stdout
     assert json.loads((root / "book" / "robustness.json").read_text()) == report
     assert run_publish(root, "execute", "3").returncode != 0  # seed numbers belong to 'seeds' only
+
+
+def test_glue_values_glues_numpy_scalars_as_python_numbers(monkeypatch) -> None:
+    import numpy as np
+    import myst_nb
+
+    from motorkit.publish.glue import glue_values
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display=True: seen.update({key: (value, display)}))
+    glue_values({"a": np.float32(0.5), "b": np.int64(3), "c": "text", "d": 1.25})
+    assert seen == {"a": (0.5, False), "b": (3, False), "c": ("text", False), "d": (1.25, False)}
+    assert type(seen["a"][0]) is float and type(seen["b"][0]) is int

@@ -6,6 +6,7 @@
 - :mod:`~motorkit.publish.sphinx_fixes`: the Sphinx extension with the fixes the book's HTML needs.
 - :mod:`~motorkit.publish.widgets`: chapter widgets that work live in a kernel and kernel-free in the book.
 - :mod:`~motorkit.publish.html`: HTML helpers for chapter outputs (tables, self-contained animations).
+- :mod:`~motorkit.publish.glue`: numbers for a chapter's text (``glue_values``).
 """
 
 from motorkit.publish.gate import (
