@@ -33,7 +33,8 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-EFFECTORS = ROOT / "notebooks" / "01_effectors.ipynb"
+#: Chapters whose kernel-free widgets the browser tests drive (page paths in the built book).
+WIDGET_PAGES = ("notebooks/01_effectors.html", "notebooks/07_generalization.html")
 
 
 def _toc_entries() -> list[str]:
@@ -209,7 +210,7 @@ def test_page_in_browser(page: str, server: str, browser_context: Any) -> None:
     """The page loads without JavaScript errors, every image loads, and nothing leaves 127.0.0.1."""
     visit = _Visit(browser_context, server + page)
     try:
-        if page == "notebooks/01_effectors.html":  # widgets render asynchronously: screenshot them drawn
+        if page in WIDGET_PAGES:  # widgets render asynchronously: screenshot them drawn
             visit.page.wait_for_selector(".jupyter-widgets", state="visible", timeout=15_000)
         visit.screenshot(page)
         assert not visit.errors, "\n".join(visit.errors)
@@ -244,10 +245,12 @@ def test_search_works_offline(server: str, browser_context: Any) -> None:
         visit.page.close()
 
 
-@pytest.mark.skipif(not EFFECTORS.exists(), reason="notebooks/01_effectors.ipynb does not exist yet")
-def test_effectors_page_shows_widgets_and_figures(server: str, browser_context: Any) -> None:
-    """The Effectors chapter shows its saved widgets (rendered offline) and its figures."""
-    visit = _Visit(browser_context, server + "notebooks/01_effectors.html")
+@pytest.mark.parametrize("page", WIDGET_PAGES)
+def test_widget_pages_show_widgets_and_figures(page: str, server: str, browser_context: Any) -> None:
+    """Chapters with kernel-free widgets show them (rendered offline) and their figures; a slider works."""
+    if not (ROOT / page.replace(".html", ".ipynb")).exists():
+        pytest.skip(f"{page} has no notebook yet")
+    visit = _Visit(browser_context, server + page)
     try:
         widgets = visit.page.locator(".jupyter-widgets")
         widgets.first.wait_for(state="visible", timeout=15_000)
@@ -266,7 +269,7 @@ def test_effectors_page_shows_widgets_and_figures(server: str, browser_context: 
             visit.page.keyboard.press("ArrowRight")
             visit.page.wait_for_timeout(500)
             assert visit.page.evaluate(shown) != before, "moving the slider changed nothing on the page"
-            visit.screenshot("notebooks/01_effectors_slider_moved.html")
+            visit.screenshot(page.replace(".html", "_slider_moved.html"))
         assert not visit.errors, "\n".join(visit.errors)
     finally:
         visit.page.close()
