@@ -137,6 +137,17 @@ def _parser() -> argparse.ArgumentParser:
                           help="distance of the 8 targets from the start (default: the task's)")
     evaluate.add_argument("--out", required=True, metavar="FILE.npz")
 
+    protocol = sub.add_parser("protocol", help="train a checkpoint through a sequence of blocks (e.g. savings)")
+    protocol.add_argument("checkpoint", metavar="CKPT_DIR", help="the network the protocol starts from")
+    protocol.add_argument("--blocks", required=True, metavar="SPEC",
+                          help="blocks NAME=FIELD:BATCHES[@LR][~CATCH], e.g. 'FF1=cw:200 NF2=null:200 FF2=cw:200'")
+    protocol.add_argument("--eval-every", type=_positive_int, default=5,
+                          help="batches between test-set evaluations (lateral deviation, adaptation index)")
+    protocol.add_argument("--seed", type=int, default=None, help="default: the starting network's")
+    protocol.add_argument("--no-compile", action="store_true", help="use the eager step")
+    protocol.add_argument("--quiet", action="store_true", help="no progress bars")
+    protocol.add_argument("--out", required=True, metavar="DIR", help="one checkpoint folder per block: DIR/NAME")
+
     bench = sub.add_parser("bench", help="motorkit against MotorNet's own training loop, side by side")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--batch-sizes", type=_positive_int, nargs="+", default=[64, 256], metavar="N")
@@ -233,6 +244,27 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _protocol(args: argparse.Namespace) -> int:
+    from motorkit.protocols import parse_blocks, run_protocol
+    from motorkit.training import load_policy
+
+    blocks = parse_blocks(args.blocks)
+    start = load_policy(args.checkpoint)
+    if args.no_compile:
+        start = replace(start, config=replace(start.config, compile=False))
+    out = Path(args.out)
+    _check_writable_dir(out)
+    result = run_protocol(start, blocks, args.eval_every, args.seed, progress=not args.quiet, out=out)
+    summary = []
+    for block, trained in zip(blocks, result.results):
+        last = [row for row in trained.log if "test_lateral_cm" in row][-1]
+        summary.append({"block": block.name, "field": block.field, "batches": block.batches,
+                         "out": str(out / block.name), "test_lateral_cm": last["test_lateral_cm"],
+                         "test_adaptation_index": last.get("test_adaptation_index")})
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from motorkit.bench import format_report, run_benchmarks
 
@@ -247,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from motorkit.training import MotorkitError
 
     args = _parser().parse_args(argv)
-    handler = {"train": _train, "evaluate": _evaluate, "bench": _bench}[args.command]
+    handler = {"train": _train, "evaluate": _evaluate, "protocol": _protocol, "bench": _bench}[args.command]
     try:
         return handler(args)
     except (MotorkitError, ValueError) as exc:

@@ -90,6 +90,17 @@ def test_channel_trials_report_the_adaptation_index_and_training_narrows_to_a_po
     assert "test_adaptation_index" in log[-1]
 
 
+def test_protocol_trains_blocks_in_order_from_a_checkpoint(trained: Path, tmp_path: Path) -> None:
+    proc = _run("protocol", str(trained), "--blocks", "FF1=cw:2 NF2=null:2@3e-4", "--eval-every", "1",
+                "--no-compile", "--quiet", "--out", str(tmp_path / "savings"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert [row["block"] for row in summary] == ["FF1", "NF2"]
+    assert summary[0]["test_adaptation_index"] is not None and summary[1]["test_adaptation_index"] is None
+    second = json.loads((tmp_path / "savings" / "NF2" / "config.json").read_text())["config"]
+    assert second["init"] == str(tmp_path / "savings" / "FF1") and second["lr"] == 3e-4
+
+
 def _one_line_error(capsys: pytest.CaptureFixture, code: int, expected: str, *argv: str) -> None:
     with pytest.raises(SystemExit) if code == 2 else _nullcontext():
         rc = main(list(argv))
@@ -117,6 +128,7 @@ class _nullcontext:
     (["evaluate", "x", "--start-deg", "45", "--out", "r.npz"], "expected 2 arguments"),
     (["evaluate", "x", "--start-deg", "45", "75", "--start-xy", "0", "0", "--out", "r.npz"], "not allowed with"),
     (["evaluate", "x", "--reach", "-0.1", "--out", "r.npz"], ">= 0"),
+    (["protocol", "x", "--out", "d"], "the following arguments are required: --blocks"),
     (["train", "--effector", "arm26", "--field", "cw", "--directions", "--out", "x"], "expected at least one"),
     (["train", "--effector", "arm26", "--field", "null", "--starts", "everywhere", "--out", "x"], "invalid choice"),
 ])
@@ -139,6 +151,8 @@ def test_bad_files_get_one_line_and_nothing_is_written(capsys, tmp_path: Path, t
     _one_line_error(capsys, 1, "does not exist", "evaluate", str(trained), "--out", str(tmp_path / "no" / "r.npz"))
     _one_line_error(capsys, 1, "outside the arm26's joint limits", "evaluate", str(trained), "--start-deg", "200", "90",
                     "--out", str(out))
+    _one_line_error(capsys, 1, "cannot read block", "protocol", str(trained), "--blocks", "FF1=cw",
+                    "--out", str(tmp_path / "p"))
     _one_line_error(capsys, 1, "needs its matrix", "train", "--effector", "arm26", "--field", "viscous",
                     "--out", str(tmp_path / "viscous"))
     _one_line_error(capsys, 1, "--start-deg does not apply to the pointmass", "train", "--effector", "pointmass",
