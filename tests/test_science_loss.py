@@ -29,10 +29,6 @@ def m(executed_chapters: dict[str, publish.ChapterResult]) -> dict:
     return read_metrics(STEM)
 
 
-def _decreasing(values) -> bool:
-    return bool(np.all(np.diff(np.asarray(values, dtype=float)) < 0))
-
-
 def _increasing(values) -> bool:
     return bool(np.all(np.diff(np.asarray(values, dtype=float)) > 0))
 
@@ -196,11 +192,13 @@ def test_per_second_largest_batch_loses_on_this_machine(m: dict) -> None:
 
 
 def test_seconds_per_batch_grow_less_than_the_batch(m: dict) -> None:
-    """'costs only ... times the time ..., far less than the ... times as many reaches': per-sample cost falls."""
+    """'A batch of the largest size costs only ... times the time of one of the smallest, far less than the
+    ... times as many reaches'. Only the two ends are claimed: between the larger sizes the cost per
+    reach is nearly flat, and which of two neighbours is cheaper is up to the machine's load."""
     sizes = np.asarray(m["batch_sizes"], dtype=float)
     spb = np.asarray(m["seconds_per_batch_by_batch_size"], dtype=float)
     assert spb[-1] > spb[0]  # a larger batch does cost more
-    assert _decreasing(spb / sizes)
+    assert spb[-1] / sizes[-1] < spb[0] / sizes[0]  # but less per reach
     assert spb[-1] / spb[0] < 0.25 * sizes[-1] / sizes[0]
 
 
