@@ -220,6 +220,14 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("ablate_top3_units_endpoint_error_cm", "3 most variable units silenced: endpoint error (cm)"),
         ("ablate_random3_units_endpoint_error_cm", "3 random units silenced: endpoint error (cm, median)"),
     ],
+    "07_generalization": [
+        ("adaptation_index_naive", "null-field network: adaptation index on channel trials"),
+        ("adaptation_index_cw", "CW network: adaptation index on channel trials"),
+        ("direction_half_width_deg", "one practised direction: half-width of generalization (deg)"),
+        ("workspace_aftereffect_error_extrinsic_cm", "after-effects at B, from the extrinsic prediction (cm)"),
+        ("workspace_aftereffect_error_intrinsic_cm", "after-effects at B, from the intrinsic prediction (cm)"),
+        ("workspace_index_at_a", "adaptation index at posture A (one-posture recipe)"),
+    ],
 }
 
 
