@@ -107,7 +107,8 @@ class Simulator:
     ) -> tuple[State, StepOutput]:
         """Advance one time step: observe, act, apply the field, integrate the effector (motornet's Euler).
 
-        ``cue`` (B, 3) is what the task shows this step: the target and the go signal (:class:`motorkit.tasks.Schedule`);
+        ``cue`` (B, 3) is what the task shows this step: the target and the go signal
+        (:class:`motorkit.tasks.Schedule`);
         ``field`` each trial's external force law (:class:`motorkit.fields.HandLoad`), applied at the hand
         state the step starts from.
         """

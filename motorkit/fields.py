@@ -67,7 +67,7 @@ class HandLoad(NamedTuple):
 
     @classmethod
     def viscous(cls, matrices: torch.Tensor) -> "HandLoad":
-        """The velocity-only law F = B v of per-trial matrices B (B, 2, 2): a curl field."""
+        """The velocity-only law F = B v of per-trial matrices B (B, 2, 2): a viscous field such as a curl."""
         return cls(torch.cat([torch.zeros_like(matrices), matrices], dim=-1), matrices.new_zeros(len(matrices), 2))
 
     def force(self, cartesian: torch.Tensor) -> torch.Tensor:

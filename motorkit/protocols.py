@@ -141,5 +141,6 @@ def run_protocol(start: TrainResult, blocks: Sequence[Block], eval_every: int = 
     if out is None:
         results = [train_cached(config, progress=progress) for config in configs]
     else:
-        results = [train(config, out=Path(out) / block.name, progress=progress) for block, config in zip(blocks, configs)]
+        results = [train(config, out=Path(out) / block.name, progress=progress)
+                   for block, config in zip(blocks, configs)]
     return ProtocolResult(list(blocks), results)

@@ -7,14 +7,16 @@ point mass), targets in every direction at distances uniform over a disc of ``TR
 times the test reach (reachable ones only), and a fraction ``hold_fraction`` of hold trials whose
 target is the start. The go cue comes after a random ``delay`` (none by default). Adaptation
 experiments narrow this: ``starts="fixed"`` starts every trial at one posture (``start``, default the
-test posture) and ``directions`` puts every target exactly ``reach`` away in one of a few directions. The network sees
-the target from the first step and a go signal (0 before the cue, 1 from it on).
+test posture) and ``directions`` puts every target exactly ``reach`` away in one of a few
+directions. The network sees the target from the first step and a go signal (0 before the cue, 1
+from it on).
 
 What the loss asks of a trial is its :class:`Schedule`: hold the start until the go cue, then be at
-the target from ``movement_time`` after it (or at the last step, if the episode ends sooner). In between, nothing is asked of the position: how the
-hand gets there is left to the other costs (:mod:`motorkit.loss`), as in optimal-control models of
-reaching (Flash & Hogan 1985; Todorov & Jordan 2002). ``movement_time=0`` and ``starts="fixed"``
-give the poster's task: one start posture, the distance counted from the first step.
+the target from ``movement_time`` after it (or at the last step, if the episode ends sooner). In
+between, nothing is asked of the position: how the hand gets there is left to the other costs
+(:mod:`motorkit.loss`), as in optimal-control models of reaching (Flash & Hogan 1985; Todorov &
+Jordan 2002). ``movement_time=0`` and ``starts="fixed"`` give the poster's task: one start posture,
+the distance counted from the first step.
 
 The test sets (book/conventions.md): 8 targets 45 deg apart, counter-clockwise from +x, at distance
 ``reach`` from the test posture, or from any other start (:meth:`CentreOutReach.test_trials`);
@@ -256,7 +258,8 @@ class CentreOutReach(mn.environment.Environment):
         return Trials(self.start_joint.expand(n, -1).clone(), self.start.expand(n, -1).clone(), targets, go)
 
     def sample_trials(self, batch_size: int, generator: torch.Generator | None = None) -> Trials:
-        """Random training trials: starts over the region (or the test posture), reachable targets, hold trials, go cues.
+        """Random training trials: starts over the region (or the test posture), reachable targets, hold
+        trials, go cues.
 
         With ``directions``, each target is ``reach`` from its start in one of them (an unreachable one holds).
         """

@@ -71,7 +71,7 @@ class TrainConfig(TaskConfig):
     hidden_weight: float = 1e-3
     seed: int = 0
     eval_every: int = 25
-    channel_probe: bool = False  # evaluations also log the adaptation index on channel trials (curl fields)
+    channel_probe: bool = False  # evaluations also log the adaptation index on channel trials (force fields)
     target_error_cm: float | None = None
     checkpoint_every: int = 100
     compile: bool = True
