@@ -148,22 +148,18 @@ def test_after_effects_at_b_are_closer_to_the_intrinsic_prediction(ge: dict) -> 
     assert ge["workspace_aftereffect_error_intrinsic_cm"] > 0.5 * ge["workspace_aftereffect_error_none_cm"]
 
 
-def test_one_posture_recipe_adapts_more_than_chapter3s_at_that_posture(ge: dict) -> None:
-    assert ge["workspace_index_at_a"] > ge["workspace_index_at_a_chapter3_recipe"]
-
-
 # --------------------------------------------------------------------------------------------------
 # Reach length and speed; field strength
 
 
 def test_learned_force_extrapolates_to_faster_reaches(ge: dict) -> None:
-    """Every length keeps an index between 0.8 and 1.4; the longest, at more than 1.5 times the practised
-    peak speed, keeps at least 0.8; short reaches read a little higher than the practised one."""
+    """Every length keeps an index of at least 0.8, the longest too, at more than 1.5 times the practised
+    peak speed; the shortest reads higher than the practised one."""
     reach = list(np.asarray(ge["amplitude_reach_cm"]))
     index = np.asarray(ge["amplitude_generalization"])
     speed = np.asarray(ge["amplitude_peak_speed_m_s"])
     practised = reach.index(10.0)
-    assert np.all((index >= 0.8) & (index <= 1.4))
+    assert np.all(index >= 0.8)
     assert speed[-1] > 1.5 * speed[practised] and index[-1] >= 0.8
     assert index[0] > index[practised]
 
