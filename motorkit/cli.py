@@ -191,6 +191,7 @@ def _check_writable_file(path: Path) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from motorkit.sweeps import last_evaluation
     from motorkit.training import TrainConfig, load_checkpoint, train
 
     _check_device(args.device)
@@ -211,7 +212,7 @@ def _train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_writable_dir(out)
     result = train(config, out=out, progress=not args.quiet)
-    last = [row for row in result.log if "test_endpoint_error_cm" in row][-1]
+    last = last_evaluation(result.log)
     print(json.dumps({"out": str(out), "batches": result.log[-1]["batch"], "loss": result.log[-1]["loss"],
                       "test_endpoint_error_cm": last["test_endpoint_error_cm"],
                       "wall_s": result.log[-1]["wall_s"]}))
@@ -246,6 +247,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _protocol(args: argparse.Namespace) -> int:
     from motorkit.protocols import parse_blocks, run_protocol
+    from motorkit.sweeps import last_evaluation
     from motorkit.training import load_policy
 
     blocks = parse_blocks(args.blocks)
@@ -257,7 +259,7 @@ def _protocol(args: argparse.Namespace) -> int:
     result = run_protocol(start, blocks, args.eval_every, args.seed, progress=not args.quiet, out=out)
     summary = []
     for block, trained in zip(blocks, result.results):
-        last = [row for row in trained.log if "test_lateral_cm" in row][-1]
+        last = last_evaluation(trained.log)
         summary.append({"block": block.name, "field": block.field, "batches": block.batches,
                          "out": str(out / block.name), "test_lateral_cm": last["test_lateral_cm"],
                          "test_adaptation_index": last.get("test_adaptation_index")})

@@ -12,7 +12,8 @@ The classic probes of human motor learning, as functions of trained networks:
   gives the same joint torques for the same joint velocities (*intrinsic*,
   :func:`joint_equivalent_field`)? Each hypothesis predicts the after-effects: a network that
   expects a field F behaves without it like a naive network in the field -F (chapter 3's mirror
-  image); :func:`path_distance` measures how far each prediction is from the real after-effects.
+  image); :func:`path_distance` and :func:`channel_force_distance` measure how far each prediction
+  is from the real after-effects and channel forces.
 * **Reach length, posture and timing** of the null network itself: :func:`start_grid_trials`
   batches many start postures into one rollout, :func:`with_task` runs a policy on a task it was
   not trained on (longer episodes, a later go cue).
@@ -136,6 +137,14 @@ def path_distance(a: Rollout, b: Rollout) -> float:
     if a.fingertip.shape != b.fingertip.shape:
         raise ValueError(f"rollouts of different trials: {a.fingertip.shape} and {b.fingertip.shape}")
     return float(100 * np.linalg.norm(a.fingertip - b.fingertip, axis=-1).mean())
+
+
+def channel_force_distance(a: Rollout, b: Rollout) -> float:
+    """Root-mean-square difference (N) between the channel forces of two channel rollouts of the same trials."""
+    fa, fb = a.channel_force(), b.channel_force()
+    if fa.shape != fb.shape:
+        raise ValueError(f"rollouts of different trials: {fa.shape} and {fb.shape}")
+    return float(np.sqrt(np.mean((fa - fb) ** 2)))
 
 
 def start_grid_trials(env: CentreOutReach, starts: Sequence[Sequence[float]],

@@ -2,7 +2,7 @@
 
 * endpoint error: mean hand-target distance over the last 100 ms of the episode;
 * signed lateral deviation: the largest perpendicular distance of the path from the straight
-  start-target line, positive to the LEFT of the movement (counter-clockwise side);
+  start-target line, positive to the LEFT of the movement (counter-clockwise side), and its size;
 * angle at peak velocity: signed angle (deg, counter-clockwise positive) from the start-to-target
   vector to the start-to-hand vector at peak hand speed;
 * peak speed: the largest hand speed;
@@ -99,9 +99,11 @@ def adaptation_index(measured: np.ndarray, ideal: np.ndarray) -> float:
 
 def summarize(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:
     """All metrics per trial (lists, in cm, deg, m/s) and their means over trials."""
+    lateral = 100 * lateral_deviation(fingertip, target)
     per_trial = {
         "endpoint_error_cm": 100 * endpoint_error(fingertip, target, dt),
-        "lateral_deviation_cm": 100 * lateral_deviation(fingertip, target),
+        "lateral_deviation_cm": lateral,
+        "abs_lateral_deviation_cm": np.abs(lateral),
         "angle_at_peak_velocity_deg": angle_at_peak_velocity(fingertip, velocity, target),
         "peak_speed_m_s": peak_speed(velocity),
         "mean_distance_cm": 100 * mean_distance(fingertip, target),

@@ -72,15 +72,18 @@ class Rollout:
             raise ValueError(f"channel forces need force-channel trials; these ran in {self.config.get('field')!r}")
         return reach_metrics.channel_force(self.endpoint_load, self.fingertip, self.target)
 
+    def ideal_channel_force(self, field: ForceField | ViscousField) -> np.ndarray:
+        """The lateral force (N, + left) that would cancel ``field`` at each step's speed along the channel (B, T)."""
+        return reach_metrics.ideal_channel_force(self.velocity[:, :-1], self.fingertip, self.target,
+                                                 field.matrix().numpy())
+
     def adaptation_index(self, field: ForceField | ViscousField) -> float:
         """On force-channel trials, how much of ``field`` the hand's force cancels (0 none, 1 all).
 
         The regression of :meth:`channel_force` on the force that cancels ``field`` at the speed along
         the channel (:func:`motorkit.metrics.adaptation_index`).
         """
-        ideal = reach_metrics.ideal_channel_force(self.velocity[:, :-1], self.fingertip, self.target,
-                                            field.matrix().numpy())
-        return reach_metrics.adaptation_index(self.channel_force(), ideal)
+        return reach_metrics.adaptation_index(self.channel_force(), self.ideal_channel_force(field))
 
     def take(self, index: np.ndarray | Sequence[int] | slice) -> "Rollout":
         """The trials ``index`` as a rollout of their own."""

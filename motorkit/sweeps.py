@@ -74,6 +74,14 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
 # Reading the logs of a sweep: learning curves against batches, samples seen and training time.
 
 
+def last_evaluation(log: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The log's last test-set evaluation row (training evaluates every ``eval_every`` batches and at the end)."""
+    rows = [r for r in log if "test_lateral_cm" in r]
+    if not rows:
+        raise ValueError("the log holds no test-set evaluation")
+    return rows[-1]
+
+
 def learning_curve(log: Sequence[dict[str, float]], key: str = "test_distance_cm") -> tuple[np.ndarray, np.ndarray]:
     """``(batches, values)`` of ``key`` on the log's test-set evaluation rows (every ``eval_every`` batches)."""
     rows = [r for r in log if key in r]

@@ -81,3 +81,17 @@ def test_local_adaptation_config_narrows_the_task() -> None:
     assert config.init == "/tmp/some-null-checkpoint"
     with pytest.raises(ValueError, match="at least one"):
         gz.local_adaptation_config(null, [])
+
+
+def test_channel_force_distance_is_the_rms_difference_of_channel_forces() -> None:
+    env, policy = build(TrainConfig(duration=0.3))
+    result = TrainResult(policy, env, TrainConfig(duration=0.3), [], None)
+    from motorkit.fields import ForceChannel
+
+    a = result.evaluate(ForceChannel())
+    b = result.evaluate(ForceChannel())
+    b.endpoint_load = b.endpoint_load * 0.0
+    assert gz.channel_force_distance(a, a) == 0.0
+    assert gz.channel_force_distance(a, b) == pytest.approx(float(np.sqrt(np.mean(a.channel_force() ** 2))))
+    with pytest.raises(ValueError, match="different trials"):
+        gz.channel_force_distance(a, a.take([0, 1]))

@@ -102,3 +102,13 @@ def test_adaptation_index_on_synthetic_channel_forces() -> None:
     assert adaptation_index(-0.3 * ideal, ideal) == pytest.approx(-0.3)  # pushing with the field
     with pytest.raises(ValueError, match="ideal force is zero"):
         adaptation_index(noise, np.zeros_like(ideal))
+
+
+def test_summary_holds_the_size_of_each_lateral_deviation() -> None:
+    fingertip, velocity, target = _channel_reach()
+    fingertip = fingertip.copy()
+    fingertip[0, 50, 1] = -0.01  # one sample 1 cm to the right
+    summary = metrics.summarize(fingertip, velocity, target, 0.01)
+    assert summary["lateral_deviation_cm"] == pytest.approx(-1.0)
+    assert summary["abs_lateral_deviation_cm"] == pytest.approx(1.0)
+    assert summary["per_target"]["abs_lateral_deviation_cm"] == [1.0]

@@ -179,3 +179,13 @@ def test_effect_against_spread_compares_the_batch_effect_with_network_difference
     assert np.allclose(effect["gain"], [0.3, 0.1, -0.1])
     assert effect["mean"] == pytest.approx(0.1) and effect["sd"] == pytest.approx(0.2)
     assert effect["spread"] == pytest.approx(np.mean([0.2, 0.2]))
+
+
+def test_last_evaluation_is_the_last_row_with_test_set_numbers() -> None:
+    from motorkit.sweeps import last_evaluation
+
+    log = [{"batch": 1, "loss": 1.0, "test_lateral_cm": 0.5}, {"batch": 2, "loss": 0.9},
+           {"batch": 3, "loss": 0.8, "test_lateral_cm": 0.2}, {"batch": 4, "loss": 0.7}]
+    assert last_evaluation(log)["batch"] == 3
+    with pytest.raises(ValueError, match="no test-set evaluation"):
+        last_evaluation([{"batch": 1, "loss": 1.0}])
