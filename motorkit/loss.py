@@ -18,12 +18,14 @@ step (:func:`motorkit.training.train_step`) weighs them and backpropagates throu
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import Callable, NamedTuple
 
 import torch
 
 from motorkit.closed_loop import Noise, Simulator, State, announce_eager_fallback
 from motorkit.fields import HandLoad
+from motorkit.policy import ClampSubspace
 from motorkit.tasks import Schedule, Trials
 
 #: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
@@ -76,21 +78,27 @@ class Batch(NamedTuple):
 
 
 class EpisodeLoss:
-    """The differentiable episode: ``unroll`` steps per (compiled) call, then the loss terms."""
+    """The differentiable episode: ``unroll`` steps per (compiled) call, then the loss terms.
 
-    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True):
-        self.sim, self.unroll = sim, unroll
+    ``clamp`` holds part of the hidden state fixed at the steps of its window, in every episode: a
+    constraint the network learns under (:class:`~motorkit.policy.ClampSubspace`).
+    """
+
+    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True, clamp: ClampSubspace | None = None):
+        self.sim, self.unroll, self.clamp = sim, unroll, clamp
         self.fn: Callable[..., tuple[State, Trace]] = self.chunk
         if compile:
             self.fn = torch.compile(self.chunk, dynamic=False, options=COMPILE_OPTIONS)
         self.compiled = compile
 
     def chunk(self, state: State, cue: torch.Tensor, field: HandLoad,
-              noise: Noise) -> tuple[State, Trace]:
-        """``unroll`` steps: the new state and each step's trace (stacked, time first)."""
+              noise: Noise, window: torch.Tensor | None = None) -> tuple[State, Trace]:
+        """``unroll`` steps: the new state and each step's trace (stacked, time first).
+        ``window`` (unroll,) switches the clamp on (1) or off (0) at each step."""
         outs = []
         for k in range(self.unroll):
-            state, out = self.sim.step(state, cue[k], field, Noise(*(n[k] for n in noise)))
+            hook = None if window is None else partial(self.clamp.apply, on=window[k])
+            state, out = self.sim.step(state, cue[k], field, Noise(*(n[k] for n in noise)), hook)
             outs.append(Trace(out.command, out.cartesian, out.hidden))
         return state, Trace(*(torch.stack(x) for x in zip(*outs)))
 
@@ -103,10 +111,12 @@ class EpisodeLoss:
         state = self.sim.start(batch.trials)
         if torch.is_grad_enabled():  # every chunk then sees inputs that require grad: one compiled graph, not two
             state = State(*(s.detach().requires_grad_() for s in state))
+        window = None if self.clamp is None else self.clamp.window(n_steps).to(state.hidden)
         outs = []
         for t0 in range(0, n_steps, self.unroll):
             part = slice(t0, t0 + self.unroll)
-            args = (state, schedule.cue[part], batch.field, Noise(*(n[part] for n in noise)))
+            args = (state, schedule.cue[part], batch.field, Noise(*(n[part] for n in noise)),
+                    None if window is None else window[part])
             try:
                 state, out = self.fn(*args)
             except Exception as exc:  # compiler missing or failing: announce once, go eager

@@ -94,10 +94,17 @@ class ClampSubspace:
     centre: torch.Tensor = field(default_factory=lambda: torch.zeros(()))
 
     def __call__(self, t: int, h: torch.Tensor) -> torch.Tensor:
-        if not _steps_mask(self.steps)(t):
-            return h
+        return self.apply(h) if _steps_mask(self.steps)(t) else h
+
+    def apply(self, h: torch.Tensor, on: torch.Tensor | float = 1.0) -> torch.Tensor:
+        """The clamped state; ``on`` (a 0/1 tensor of :meth:`window` inside compiled training) switches it."""
         q = self.basis.to(h)
-        return h - ((h - self.centre.to(h)) @ q.T) @ q
+        return h - on * (((h - self.centre.to(h)) @ q.T) @ q)
+
+    def window(self, n_steps: int) -> torch.Tensor:
+        """1 at the steps the clamp acts on, 0 elsewhere (n_steps,): what training passes to :meth:`apply`."""
+        acts = _steps_mask(self.steps)
+        return torch.tensor([float(acts(t)) for t in range(n_steps)])
 
 
 @dataclass

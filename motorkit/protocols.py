@@ -84,21 +84,31 @@ def parse_blocks(spec: str) -> list[Block]:
     return blocks
 
 
+def probe_field(blocks: Sequence[Block]) -> str:
+    """The curl field a protocol's adaptation index is measured against in its null and channel blocks:
+    its first curl field (``"cw"`` for NF1 -> FF1 -> NF2 -> FF2), or ``""`` when it has none."""
+    return next((b.field for b in blocks if b.field in ("cw", "ccw")), "")
+
+
 def block_configs(start: TrainResult, blocks: Sequence[Block], eval_every: int = 1,
-                  seed: int | None = None, out: Path | None = None) -> list[TrainConfig]:
+                  seed: int | None = None, out: Path | None = None, **changes: object) -> list[TrainConfig]:
     """The training configuration of every block: each starts from the previous block's cache entry
     (or, with ``out``, from the previous block's folder ``out/<name>``).
 
-    ``start`` must have a checkpoint folder (a cached network). The task and costs are ``start``'s.
+    ``start`` must have a checkpoint folder (a cached network). The task and costs are ``start``'s, and
+    ``changes`` alter every block (e.g. a hidden-state clamp, ``clamp_basis`` ...). The adaptation index
+    is logged against each curl block's own field, and in the other blocks against :func:`probe_field`.
     """
     if start.out is None:
         raise ValueError("a protocol starts from a network with a checkpoint folder (train it with train_cached)")
-    configs, init = [], str(start.out)
+    configs, init, probe = [], str(start.out), probe_field(blocks)
     for block in blocks:
         config = replace(start.config, field=block.field, strength=block.strength,
                          catch_fraction=block.catch_fraction, batches=block.batches, lr=block.lr,
                          lr_final=block.lr, eval_every=eval_every, target_error_cm=None, init=init,
-                         channel_probe=True, seed=start.config.seed if seed is None else seed)
+                         channel_probe=True, probe_field="" if block.field in ("cw", "ccw") else probe,
+                         seed=start.config.seed if seed is None else seed)
+        config = replace(config, **changes)
         configs.append(config)
         init = str(cache_dir(config) if out is None else Path(out) / block.name)
     return configs
@@ -134,10 +144,11 @@ class ProtocolResult:
 
 
 def run_protocol(start: TrainResult, blocks: Sequence[Block], eval_every: int = 1, seed: int | None = None,
-                 progress: bool = True, out: Path | None = None) -> ProtocolResult:
+                 progress: bool = True, out: Path | None = None, **changes: object) -> ProtocolResult:
     """Train the blocks in order from ``start``: in the model cache (each from there if it is there), or
-    with ``out`` in the checkpoint folders ``out/<block name>`` (resuming any that a run left unfinished)."""
-    configs = block_configs(start, blocks, eval_every, seed, out)
+    with ``out`` in the checkpoint folders ``out/<block name>`` (resuming any that a run left unfinished).
+    ``changes`` alter every block's configuration (:func:`block_configs`)."""
+    configs = block_configs(start, blocks, eval_every, seed, out, **changes)
     if out is None:
         results = [train_cached(config, progress=progress) for config in configs]
     else:

@@ -33,7 +33,7 @@ from motorkit.closed_loop import Simulator
 from motorkit.fields import ForceChannel, ForceField, TrialFields, ViscousField, make_field
 from motorkit.io import atomic_write, build_dir, write_json
 from motorkit.loss import Batch, EpisodeLoss, LossWeights
-from motorkit.policy import GRUPolicy
+from motorkit.policy import ClampSubspace, GRUPolicy
 from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
 
@@ -72,6 +72,10 @@ class TrainConfig(TaskConfig):
     seed: int = 0
     eval_every: int = 25
     channel_probe: bool = False  # evaluations also log the adaptation index on channel trials (force fields)
+    probe_field: str = ""  # the curl field the adaptation index is measured against; "": the run's own field
+    clamp_basis: tuple[tuple[float, ...], ...] = ()  # hidden-state clamp (learning and tests): orthonormal rows
+    clamp_centre: tuple[float, ...] = ()  # ... the state whose projection on them is held (hidden,)
+    clamp_steps: tuple[int, ...] = ()  # ... [first, last) steps it acts at; (): every step
     target_error_cm: float | None = None
     checkpoint_every: int = 100
     compile: bool = True
@@ -83,6 +87,9 @@ class TrainConfig(TaskConfig):
     def __post_init__(self) -> None:
         super().__post_init__()  # validates effector, times and delays
         object.__setattr__(self, "viscosity", tuple(float(b) for b in self.viscosity))  # a list read from JSON, too
+        object.__setattr__(self, "clamp_basis", tuple(tuple(float(x) for x in row) for row in self.clamp_basis))
+        object.__setattr__(self, "clamp_centre", tuple(float(x) for x in self.clamp_centre))
+        object.__setattr__(self, "clamp_steps", tuple(int(x) for x in self.clamp_steps))
         for name in ("hidden", "batch_size", "batches", "eval_every", "checkpoint_every", "unroll"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive count, got {getattr(self, name)}")
@@ -91,6 +98,9 @@ class TrainConfig(TaskConfig):
         if not (self.lr > 0 and self.lr_final > 0):
             raise ValueError(f"learning rates must be > 0, got lr={self.lr}, lr_final={self.lr_final}")
         self.force_field()  # validates field, strength and catch fraction
+        if self.probe_field:
+            make_field(self.probe_field, self.strength)
+        self.hidden_clamp()  # validates the clamp
         if self.n_steps % self.unroll:
             raise ValueError(f"unroll={self.unroll} must divide the {self.n_steps} steps of an episode")
 
@@ -101,6 +111,26 @@ class TrainConfig(TaskConfig):
     def force_field(self) -> ForceField | ViscousField | ForceChannel:
         """The field of the run: a curl (or null) field, a viscous field, or the force channel."""
         return make_field(self.field, self.strength, self.catch_fraction, self.viscosity)
+
+    def probe(self) -> ForceField | ViscousField | ForceChannel:
+        """The field the adaptation index of the evaluations is measured against (``probe_field`` or the run's)."""
+        return make_field(self.probe_field, self.strength) if self.probe_field else self.force_field()
+
+    def hidden_clamp(self) -> ClampSubspace | None:
+        """The hidden-state clamp the network learns and is tested under, or None (``clamp_*``)."""
+        if not self.clamp_basis:
+            if self.clamp_centre or self.clamp_steps:
+                raise ValueError("a clamp's centre or steps were given without its basis")
+            return None
+        basis = torch.tensor(self.clamp_basis, dtype=torch.float32)
+        if basis.shape[1] != self.hidden or len(self.clamp_centre) != self.hidden:
+            raise ValueError(f"the clamp's basis rows and centre must have {self.hidden} numbers (the hidden units)")
+        if not torch.allclose(basis @ basis.T, torch.eye(len(basis)), atol=1e-4):
+            raise ValueError("the clamp's basis rows must be orthonormal")
+        if self.clamp_steps and (len(self.clamp_steps) != 2 or not 0 <= self.clamp_steps[0] < self.clamp_steps[1]):
+            raise ValueError(f"clamp steps are [first, last) with 0 <= first < last, got {list(self.clamp_steps)}")
+        steps = slice(*self.clamp_steps) if self.clamp_steps else slice(0, None)
+        return ClampSubspace(steps, basis, torch.tensor(self.clamp_centre, dtype=torch.float32))
 
     def loss_weights(self) -> LossWeights:
         """The weights of the loss terms (:mod:`motorkit.loss`)."""
@@ -140,8 +170,10 @@ class TrainResult:
         posture); ``reach`` the distance of the targets in metres (default: the task's).
         """
         field = self.config.force_field() if field is None else field
+        clamp = self.config.hidden_clamp()  # a clamp the network learned under is part of it
+        interventions = [*([clamp] if clamp else []), *kwargs.pop("interventions", ())]
         return rollout(self.simulator, self.env.test_trials(start, reach), field, catch=catch,
-                       config=self.config.to_dict(), **kwargs)
+                       config=self.config.to_dict(), interventions=interventions, **kwargs)
 
 
 def build(config: TrainConfig) -> tuple[CentreOutReach, GRUPolicy]:
@@ -279,8 +311,10 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
         generator.set_state(resumed["generator"])
         log, first = list(resumed["log"]), int(resumed["batch"])
     sim = Simulator(env, policy)
-    episode = EpisodeLoss(sim, config.unroll, config.compile)
-    field, weights = config.force_field(), config.loss_weights()
+    clamp = config.hidden_clamp()
+    episode = EpisodeLoss(sim, config.unroll, config.compile, clamp)
+    field, probe, weights = config.force_field(), config.probe(), config.loss_weights()
+    held = [clamp] if clamp else []
     elapsed0 = log[-1]["wall_s"] if log else 0.0
     t_start = time.perf_counter()
     last_saved = first
@@ -303,14 +337,14 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
             log.append(row)
             done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
             if group.leader and ((batch + 1) % config.eval_every == 0 or done):
-                metrics = rollout(sim, env.test_trials(), field).metrics()
+                metrics = rollout(sim, env.test_trials(), field, interventions=held).metrics()
                 row["test_endpoint_error_cm"] = metrics["endpoint_error_cm"]
                 row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
                 row["test_angle_deg"] = metrics["angle_at_peak_velocity_deg"]
                 row["test_distance_cm"] = metrics["mean_distance_cm"]
-                if config.channel_probe and isinstance(field, (ForceField, ViscousField)) and field.matrix().any():
-                    channel = rollout(sim, env.test_trials(), ForceChannel())
-                    row["test_adaptation_index"] = channel.adaptation_index(field)
+                if config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any():
+                    channel = rollout(sim, env.test_trials(), ForceChannel(), interventions=held)
+                    row["test_adaptation_index"] = channel.adaptation_index(probe)
                 if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
                     done = True
                 bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")

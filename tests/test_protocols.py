@@ -47,7 +47,9 @@ def test_blocks_chain_through_the_cache_and_log_learning_curves(tmp_path, monkey
     assert batches.tolist() == [1, 2, 3, 4, 5] and which.tolist() == [0, 0, 1, 1, 1]
     assert all(math.isfinite(v) for v in lateral)
     index_batches, _, _ = first.curve("test_adaptation_index")
-    assert index_batches.tolist() == [1, 2]  # the channel probe: only where the block's field is a force field
+    # the channel probe: against FF1's own field, and in the washout against the protocol's curl field
+    assert index_batches.tolist() == [1, 2, 3, 4, 5]
+    assert configs[0].probe_field == "" and configs[1].probe_field == "cw"
     again = run_protocol(start, blocks, progress=False)  # from the cache: the same networks
     assert again.result("NF2").log == first.result("NF2").log
     with pytest.raises(KeyError, match="no block"):

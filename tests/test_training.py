@@ -118,6 +118,40 @@ def test_channel_probe_logs_the_adaptation_index_and_channels_train_like_fields(
     assert math.isfinite(channel.log[-1]["loss"]) and channel.evaluate().config["field"] == "channel"
 
 
+def test_a_null_run_probes_against_another_field() -> None:
+    washout = train(replace(SMALL, compile=False, batches=1, eval_every=1, channel_probe=True, probe_field="cw"),
+                    progress=False)
+    assert math.isfinite(washout.log[-1]["test_adaptation_index"])
+
+
+def _clamped(compile: bool) -> training.TrainResult:
+    basis = torch.linalg.qr(torch.randn(64, 2, generator=torch.Generator().manual_seed(0)))[0].T
+    centre = 0.1 * torch.ones(64)
+    return train(replace(SMALL, compile=compile, batches=2, eval_every=1, clamp_basis=basis.tolist(),
+                         clamp_centre=centre.tolist(), clamp_steps=(0, 10)), progress=False)
+
+
+def test_a_clamp_holds_its_subspace_while_the_network_learns_and_is_tested() -> None:
+    compiled, eager = _clamped(True), _clamped(False)
+    assert [r["loss"] for r in compiled.log] == pytest.approx([r["loss"] for r in eager.log], rel=1e-4)
+    clamp = compiled.config.hidden_clamp()
+    hidden = torch.as_tensor(compiled.evaluate().hidden)  # the clamp is part of the network when it is tested
+    held = (hidden - clamp.centre) @ clamp.basis.T
+    assert held[:, 1:11].abs().max() < 1e-5 and held[:, 11:].abs().max() > 1e-3  # steps 0-9 only
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"clamp_centre": (0.0,) * 64}, "without its basis"),
+    ({"clamp_basis": ((1.0,) * 64,), "clamp_centre": (0.0,) * 64}, "orthonormal"),
+    ({"clamp_basis": ((1.0,) + (0.0,) * 63,), "clamp_centre": (0.0,) * 3}, "64 numbers"),
+    ({"clamp_basis": ((1.0,) + (0.0,) * 63,), "clamp_centre": (0.0,) * 64, "clamp_steps": (5, 2)}, "first < last"),
+    ({"probe_field": "sideways"}, "sideways"),
+])
+def test_bad_clamps_and_probes_are_refused(bad: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(SMALL, **bad)
+
+
 def test_a_different_configuration_does_not_overwrite_a_checkpoint(tmp_path: Path) -> None:
     train(replace(SMALL, compile=False, batches=3), out=tmp_path, progress=False)
     with pytest.raises(CheckpointError, match="different configuration"):
