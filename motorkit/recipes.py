@@ -46,24 +46,30 @@ def _cached(config: TrainConfig) -> bool:
     return (out / "checkpoint.pt").exists() and bool(load_checkpoint(out).get("finished"))
 
 
-def _load_all(configs: list[TrainConfig], progress: bool) -> list[TrainResult]:
+def train_side_by_side(configs: list[TrainConfig], progress: bool = True) -> list[TrainResult]:
+    """Train ``configs`` through the model cache, two at a time (one per core); results in order.
+
+    What a chapter calls with every run it can start now (e.g. the same block of a protocol on every
+    network, and the runs that need nothing else), so that both cores stay busy.
+    """
     if all(_cached(c) for c in configs):  # nothing to train: load here, without starting worker processes
         return [load_policy(cache_dir(c)) for c in configs]
     return [load_policy(run.out) for run in run_sweep(configs, n_jobs=min(2, len(configs)), progress=progress)]
+
 
 
 def null_policies(seed: int = 0, effectors: tuple[str, ...] = ("arm26", "pointmass"), progress: bool = True,
                   batches: dict[str, int] | None = None) -> dict[str, TrainResult]:
     """The null-field policies of ``effectors``, trained side by side (one per core) or from the cache."""
     configs = [null_config(e, seed, (batches or {}).get(e)) for e in effectors]
-    return dict(zip(effectors, _load_all(configs, progress)))
+    return dict(zip(effectors, train_side_by_side(configs, progress)))
 
 
 def null_variants(variants: dict[str, dict[str, object]], seed: int = 0, effector: str = "arm26",
                   progress: bool = True) -> dict[str, TrainResult]:
     """Null-field networks of ``effector`` trained with each variant of the recipe (by name), side by side."""
     configs = [null_config(effector, seed, **changes) for changes in variants.values()]
-    return dict(zip(variants, _load_all(configs, progress)))
+    return dict(zip(variants, train_side_by_side(configs, progress)))
 
 
 def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True) -> dict[int, TrainResult]:
@@ -72,7 +78,7 @@ def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: boo
     The same networks as :func:`null_policies` of each seed: what a chapter needs to state a claim
     over several networks instead of one.
     """
-    return dict(zip(seeds, _load_all([null_config(effector, s) for s in seeds], progress)))
+    return dict(zip(seeds, train_side_by_side([null_config(effector, s) for s in seeds], progress)))
 
 
 def adapted_networks(nulls: dict[int, TrainResult], fields: tuple[str, ...] = ("cw", "ccw"), strength: float = 8.0,
@@ -86,7 +92,7 @@ def adapted_networks(nulls: dict[int, TrainResult], fields: tuple[str, ...] = ("
     keys = [(f, s) for s in nulls for f in fields]
     configs = [adaptation_config(nulls[s].config, f, strength, batches, s, init=str(nulls[s].out), **overrides)
                for f, s in keys]
-    return dict(zip(keys, _load_all(configs, progress)))
+    return dict(zip(keys, train_side_by_side(configs, progress)))
 
 
 #: Adapting on one or a few directions: Adam at a constant, ten times smaller rate, for 50 batches.
@@ -106,7 +112,7 @@ def local_adaptations(null: TrainResult, specs: dict[str, dict[str, object]], ev
     (``directions``, and e.g. ``start``, ``reach``, ``field``, ``viscosity``, ``lr``, ``batches``).
     """
     configs = [local_adaptation_config(null, eval_every=eval_every, **spec) for spec in specs.values()]
-    return dict(zip(specs, _load_all(configs, progress)))
+    return dict(zip(specs, train_side_by_side(configs, progress)))
 
 
 def adapted_policies(null: TrainResult, fields: tuple[str, ...] = ("cw", "ccw"), strength: float = 8.0,
@@ -116,5 +122,5 @@ def adapted_policies(null: TrainResult, fields: tuple[str, ...] = ("cw", "ccw"),
     seeds = (null.config.seed,) if seeds is None else seeds
     keys = [(f, s) for f in fields for s in seeds]
     configs = [adaptation_config(null.config, f, strength, batches, s, init=str(null.out)) for f, s in keys]
-    return dict(zip(keys, _load_all(configs, progress)))
+    return dict(zip(keys, train_side_by_side(configs, progress)))
 

@@ -95,10 +95,10 @@ def test_cached_recipes_load_without_worker_processes(tmp_path: Path, monkeypatc
         raise AssertionError("everything is cached: no sweep should start")
 
     monkeypatch.setattr(recipes, "run_sweep", no_sweep)
-    loaded = recipes._load_all(configs, progress=False)
+    loaded = recipes.train_side_by_side(configs, progress=False)
     assert [r.log for r in loaded] == [r.log for r in trained]
     with pytest.raises(AssertionError, match="no sweep"):  # one missing model: the sweep trains it
-        recipes._load_all([replace(TINY, seed=2)], progress=False)
+        recipes.train_side_by_side([replace(TINY, seed=2)], progress=False)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ Modules, by concept (everything public is also available here, as ``plots.<name>
   ablations and transplants.
 - :mod:`~motorkit.plots.generalization`: generalization (chapter 7): maps over start postures,
   generalization functions, channel forces.
+- :mod:`~motorkit.plots.savings`: savings and interference (chapter 8): protocol learning curves,
+  paired measures per network, pre-movement shifts, the two-state model.
 
 HTML tables and animations are not figures: they live in :mod:`motorkit.publish.html`.
 """
@@ -45,10 +47,12 @@ from motorkit.plots.bodies import (
 from motorkit.plots.colors import (
     ARM_MUSCLE_COLORS,
     ARM_MUSCLE_ROLES,
+    BLOCK_COLORS,
     DIRECTION_COLORS,
     EFFECTOR_COLORS,
     FIELD_COLORS,
     FIELD_LABELS,
+    LEARNING_COLORS,
     NETWORK_COLORS,
     batch_size_colors,
     direction_color,
@@ -94,6 +98,7 @@ from motorkit.plots.reaching import (
     plot_training_trials,
     plot_workspace_reaches,
 )
+from motorkit.plots.savings import plot_curves, plot_paired, plot_shift_states, plot_two_state, shade_blocks
 from motorkit.plots.style import STYLE, finish, plain_log_ticks, plot_band, use_style
 
 __all__ = [
@@ -101,7 +106,7 @@ __all__ = [
     "STYLE", "use_style", "finish", "plain_log_ticks", "plot_band",
     # colors
     "ARM_MUSCLE_COLORS", "ARM_MUSCLE_ROLES", "FIELD_COLORS", "FIELD_LABELS", "NETWORK_COLORS", "EFFECTOR_COLORS",
-    "DIRECTION_COLORS", "target_colors", "direction_color", "muscle_colors", "batch_size_colors",
+    "DIRECTION_COLORS", "BLOCK_COLORS", "LEARNING_COLORS", "target_colors", "direction_color", "muscle_colors", "batch_size_colors",
     # bodies
     "pointmass_anchors", "arm_muscle_paths", "draw_arm", "draw_joint_angles", "draw_effector", "effector_title",
     "effector_limits", "draw_workspace", "plot_hand_paths", "plot_excitation_paths", "plot_single_muscle_paths",
@@ -119,4 +124,6 @@ __all__ = [
     "plot_pulse_deviation", "plot_effect_bars", "plot_transplant_sweep", "plot_grouped_bars",
     # generalization
     "plot_posture_map", "plot_generalization", "plot_channel_forces", "plot_against",
+    # savings
+    "shade_blocks", "plot_curves", "plot_paired", "plot_shift_states", "plot_two_state",
 ]

@@ -43,6 +43,12 @@ FIELD_LABELS: dict[str, str] = {"null": "null field", "cw": "CW", "ccw": "CCW"}
 #: Colours of the three arm networks (null-field, CW-adapted, CCW-adapted): those of their fields.
 NETWORK_COLORS: dict[str, str] = FIELD_COLORS
 
+#: Colours of the blocks of a savings protocol (chapter 8): washouts grey, first and second exposure red.
+BLOCK_COLORS: dict[str, str] = {"NF1": "0.6", "FF1": "#f4a582", "NF2": "0.25", "FF2": "#b2182b"}
+#: Colours of the interventions on learning (chapter 8), beside the blocks they change.
+LEARNING_COLORS: dict[str, str] = {"shift removed": "#2166ac", "shift added": "#5aae61", "shift axis held": "#762a83",
+                                   "random axis held": "0.55", "CCW alone": "#92c5de", "CCW after CW": "#1f77b4"}
+
 #: Colours of the two effectors where both share a plot (training curves).
 EFFECTOR_COLORS: dict[str, str] = {"pointmass": "#8c564b", "arm26": "#333333"}
 

@@ -228,6 +228,14 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("workspace_aftereffect_error_intrinsic_cm", "after-effects at B, from the intrinsic prediction (cm)"),
         ("workspace_index_at_a", "adaptation index at posture A (one-posture recipe)"),
     ],
+    "08_savings": [
+        ("savings_ratio", "savings: FF1 over FF2 batches to criterion"),
+        ("savings_ratio_long_washout", "savings after the longer washout"),
+        ("nf2_shift_fraction_remaining", "fraction of FF1's pre-movement shift left after washout"),
+        ("savings_ratio_shift_removed", "savings with the shift removed"),
+        ("interference_ratio", "CCW after CW over CCW alone, batches to criterion"),
+        ("two_state_slow_share_ff1", "two-state model: slow share at the end of FF1"),
+    ],
 }
 
 
@@ -262,7 +270,7 @@ def number_rows(report: dict[str, Any]) -> list[list[Any]]:
 #: The chapters whose claims each science test file asserts.
 TEST_CHAPTERS: dict[str, str] = {"test_science_null_field": "2", "test_science_adaptation": "3",
                                  "test_science_loss": "4", "test_science_hidden": "5-6",
-                                 "test_science_generalization": "7"}
+                                 "test_science_generalization": "7", "test_science_savings": "8"}
 
 
 def claim_rows(report: dict[str, Any]) -> list[list[str]]:

@@ -1,0 +1,214 @@
+"""Savings and interference: how a network relearns a field it met before, and how to intervene on it.
+
+The protocol of Shahbazi et al. (2025): a null-field network (NF1) learns a curl field (FF1), unlearns
+it in the null field (washout, NF2), and meets it again (FF2), block after block
+(:mod:`motorkit.protocols`). This module measures what a motor-learning experiment measures:
+
+* **Savings**: a block's learning curve is its error, the hand-target distance over each batch
+  (:data:`ERROR`), and the adaptation index on force-channel trials after each batch (:data:`INDEX`);
+  :func:`batches_to_criterion` reads how many batches a block took to bring its error down to a
+  criterion, :func:`early_rate` how fast the error fell at first. Savings: FF2 faster than FF1.
+* **The hidden-state trace of learning**: :func:`premovement_steps` finds the steps before the hand
+  moves, :func:`premovement_states` the network's state there for each test target, and
+  :func:`shift` the change of that state from one network to another: its size, direction, how
+  uniform it is across targets, and (:func:`fraction_remaining`) how much of one shift another keeps.
+* **Interventions on learning**: :func:`shift_clamp` builds the hidden-state clamp
+  (:class:`~motorkit.policy.ClampSubspace`, ``TrainConfig.clamp_*``) that holds the state's
+  coordinate along a direction at a chosen value before the movement, while the network learns:
+  with the naive value it removes a shift, with the shifted value it adds one.
+* **The two-state model** of Smith et al. (2006): :class:`TwoState` simulates a fast and a slow
+  process, :func:`fit_two_state` fits one to a learning curve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from motorkit.fields import ForceField
+from motorkit.protocols import Block
+from motorkit.sweeps import first_crossing, learning_curve, moving_average
+from motorkit.training import TrainResult
+
+#: The error a block learns from: the hand-target distance over each batch's 64 random trials (cm).
+ERROR = "distance_cm"
+#: The adaptation index on the test set's force-channel trials, after every batch.
+INDEX = "test_adaptation_index"
+
+
+def savings_blocks(batches: int, washout: int | None = None, lr: float = 1e-3, field: str = "cw") -> list[Block]:
+    """FF1 -> NF2 -> FF2 from a null-field network (NF1): ``batches`` in the field, ``washout`` without."""
+    washout = batches if washout is None else washout
+    return [Block("FF1", field, batches, lr), Block("NF2", "null", washout, lr), Block("FF2", field, batches, lr)]
+
+
+def smoothed_curve(log: Sequence[dict[str, float]], key: str = ERROR, smooth: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """``(batches, values)`` of ``key`` in a block's log, as a centred moving average over ``smooth`` points."""
+    batches, values = learning_curve(log, key)
+    if values.size == 0:
+        raise ValueError(f"the log holds no {key!r}" + (": train with channel_probe=True" if key == INDEX else ""))
+    return batches, moving_average(values, smooth, centred=True)
+
+
+def per_batch(logs: Sequence[Sequence[dict[str, float]]], key: str = INDEX) -> np.ndarray:
+    """``key`` after every batch of consecutive blocks (their logs, in order); NaN where it was not measured."""
+    return np.array([row.get(key, np.nan) for log in logs for row in log], dtype=float)
+
+
+def batches_to_criterion(log: Sequence[dict[str, float]], criterion: float, key: str = ERROR, smooth: int = 5,
+                         rising: bool = False) -> float:
+    """The batch at which ``key`` (:func:`smoothed_curve`) first falls to ``criterion`` (``rising``: rises
+    to it, as the adaptation index does), interpolated between points; NaN if it never does in the block."""
+    batches, values = smoothed_curve(log, key, smooth)
+    return first_crossing(batches, -values, -criterion) if rising else first_crossing(batches, values, criterion)
+
+
+def early_rate(log: Sequence[dict[str, float]], batches: int, baseline: float, key: str = ERROR,
+               smooth: int = 5) -> float:
+    """How fast a block's error fell over its first ``batches`` batches: the share of its excess error at
+    the start (above ``baseline``, the error before the field came on) removed per batch."""
+    x, y = smoothed_curve(log, key, smooth)
+    if x.size < batches:
+        raise ValueError(f"the block has fewer than {batches} points")
+    return float((y[0] - y[batches - 1]) / (y[0] - baseline) / (x[batches - 1] - x[0]))
+
+
+def premovement_steps(speed: np.ndarray, threshold: float = 0.05) -> int:
+    """Steps before the hand moves: before the earliest step at which any trial's hand speed
+    (B, T+1) passes ``threshold`` times its own peak."""
+    moving = speed > threshold * speed.max(axis=1, keepdims=True)
+    return int(moving.argmax(axis=1).min())
+
+
+def premovement_states(result: TrainResult, steps: int) -> np.ndarray:
+    """The network's hidden state before the movement, for each test target (8, H): the mean over the
+    first ``steps`` steps of a null-field reach (any clamp the network learned under included)."""
+    hidden = result.evaluate(ForceField()).hidden
+    return hidden[:, 1:steps + 1].mean(axis=1)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """The change of the pre-movement states from one network to another (per target: ``after - before``)."""
+
+    vector: np.ndarray  # (H,) the mean change over targets: the uniform part
+    size: float  # its length
+    uniform_fraction: float  # share of the per-target change's power that the uniform part carries
+
+    @property
+    def direction(self) -> np.ndarray:
+        """The unit vector of the shift (H,)."""
+        return self.vector / self.size
+
+
+def shift(after: np.ndarray, before: np.ndarray) -> Shift:
+    """The shift from the states ``before`` to ``after`` (each (targets, H)): its uniform part and share."""
+    change = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    vector = change.mean(axis=0)
+    power = float((change ** 2).sum(axis=1).mean())
+    size = float(np.linalg.norm(vector))
+    return Shift(vector, size, size ** 2 / power if power > 0 else float("nan"))
+
+
+def fraction_remaining(later: Shift, earlier: Shift) -> float:
+    """How much of ``earlier`` (e.g. the shift FF1 made) ``later`` still holds (e.g. after washout):
+    the projection of the later shift on the earlier one, over the earlier one's length."""
+    return float(later.vector @ earlier.vector / earlier.size ** 2)
+
+
+def shift_clamp(direction: np.ndarray, centre: np.ndarray, steps: int) -> dict[str, object]:
+    """The ``TrainConfig`` changes that hold the hidden state's coordinate along ``direction`` (H,) at
+    that of ``centre`` (H,) for the first ``steps`` steps of every reach, while learning and in tests."""
+    unit = np.asarray(direction, dtype=float)
+    unit = unit / np.linalg.norm(unit)
+    return {"clamp_basis": (tuple(unit.tolist()),), "clamp_centre": tuple(np.asarray(centre, float).tolist()),
+            "clamp_steps": (0, int(steps))}
+
+
+def random_direction(like: np.ndarray, seed: int) -> np.ndarray:
+    """A random unit vector as long as ``like`` (seeded): the control direction for a clamp."""
+    v = np.random.default_rng(seed).standard_normal(np.shape(like)[-1])
+    return v / np.linalg.norm(v)
+
+
+@dataclass(frozen=True)
+class TwoState:
+    """The two-state model of motor adaptation (Smith et al. 2006), one step per trial (here, per batch).
+
+    x = x_fast + x_slow; after each step with perturbation f and error e = f - x,
+    x_fast <- a_fast x_fast + b_fast e and x_slow <- a_slow x_slow + b_slow e.
+    The a are retention factors, the b learning rates; the fast process learns more and forgets more.
+    """
+
+    a_fast: float
+    b_fast: float
+    a_slow: float
+    b_slow: float
+
+    def simulate(self, perturbation: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """The fast and slow states after each step of ``perturbation`` (1 in the field, 0 in washout)."""
+        fast, slow, xf, xs = [], [], 0.0, 0.0
+        for f in perturbation:
+            error = f - (xf + xs)
+            xf, xs = self.a_fast * xf + self.b_fast * error, self.a_slow * xs + self.b_slow * error
+            fast.append(xf)
+            slow.append(xs)
+        return np.array(fast), np.array(slow)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"a_fast": float(self.a_fast), "b_fast": float(self.b_fast), "a_slow": float(self.a_slow),
+                "b_slow": float(self.b_slow)}
+
+    def rms_error(self, adaptation: Sequence[float], perturbation: Sequence[float]) -> float:
+        """Root-mean-square distance between the model's adaptation and ``adaptation`` (NaN steps left out)."""
+        fast, slow = self.simulate(perturbation)
+        return float(np.sqrt(np.nanmean((fast + slow - np.asarray(adaptation, dtype=float)) ** 2)))
+
+    def slow_share(self, perturbation: Sequence[float]) -> float:
+        """The share of the adaptation the slow process holds at the end of ``perturbation``."""
+        fast, slow = self.simulate(perturbation)
+        return float(slow[-1] / (fast[-1] + slow[-1]))
+
+
+#: The parameters Smith et al. (2006) used for human force-field adaptation (per trial).
+SMITH_2006 = TwoState(a_fast=0.92, b_fast=0.03, a_slow=0.996, b_slow=0.004)
+
+
+def fit_two_state(adaptation: Sequence[float], perturbation: Sequence[float], starts: int = 20,
+                  seed: int = 0, processes: int = 2) -> TwoState:
+    """The two-state model closest (least squares) to ``adaptation`` after each step of ``perturbation``
+    (NaN where a step was not measured).
+
+    The model's usual constraints hold: 0 < a_fast < a_slow < 1 and 0 < b_slow < b_fast < 1 (the fast
+    process learns faster and forgets faster). Fitted from ``starts`` seeded starting points.
+    ``processes=1`` fits the one-state model instead (the slow process alone; the fast one is off):
+    the comparison that says whether a second process is needed at all.
+    """
+    if processes not in (1, 2):
+        raise ValueError(f"processes must be 1 or 2, got {processes}")
+    y, f = np.asarray(adaptation, dtype=float), np.asarray(perturbation, dtype=float)
+    seen = np.isfinite(y)  # NaN: a step without a measurement (e.g. evaluated every other batch)
+    if y.shape != f.shape or seen.sum() < 4:
+        raise ValueError("adaptation and perturbation must have the same length, with at least 4 measured steps")
+
+    def model(p: np.ndarray) -> TwoState:
+        # a_slow in (0, 1), a_fast a fraction of it; b_fast in (0, 1), b_slow a fraction of it
+        if processes == 1:
+            return TwoState(0.0, 0.0, p[1], p[2] * p[3])
+        return TwoState(p[0] * p[1], p[2], p[1], p[2] * p[3])
+
+    def residual(p: np.ndarray) -> np.ndarray:
+        fast, slow = model(p).simulate(f)
+        return (fast + slow - y)[seen]
+
+    rng = np.random.default_rng(seed)
+    best = None
+    for _ in range(starts):
+        p0 = rng.uniform([0.1, 0.8, 0.01, 0.01], [0.99, 0.999, 0.5, 0.9])
+        fit = least_squares(residual, p0, bounds=([0, 0, 0, 0], [1, 1, 1, 1]))
+        if best is None or fit.cost < best.cost:
+            best = fit
+    return model(best.x)
