@@ -34,7 +34,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: Chapters whose kernel-free widgets the browser tests drive (page paths in the built book).
-WIDGET_PAGES = ("notebooks/01_effectors.html", "notebooks/07_generalization.html")
+WIDGET_PAGES = ("notebooks/01_effectors.html", "notebooks/07_generalization.html", "notebooks/08_savings.html")
 
 
 def _toc_entries() -> list[str]:

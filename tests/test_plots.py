@@ -152,3 +152,20 @@ def test_generalization_figures_draw_what_they_are_given():
     assert [line.get_label() for line in a3.get_lines()][-2:] == ["net: channel force", "net: ideal"]
     plots.plot_against(a4, [4, 8, 12], {"index": [2.0, 1.0, 0.7]}, {"index": "r"}, trained=8)
     assert a4.get_lines()[-1].get_ydata().tolist() == [2.0, 1.0, 0.7]
+
+
+def test_savings_figures_draw_what_they_are_given():
+    fig, axes = plt.subplots(1, 4)
+    x = np.arange(1, 11, dtype=float)
+    runs = np.vstack([np.linspace(3, 1, 10), np.linspace(2.8, 0.9, 10)])
+    plots.plot_curves(axes[0], {"FF1": (x, runs)}, plots.BLOCK_COLORS, level=1.2)
+    plots.shade_blocks(axes[0], [("FF1", 0, 10, "cw"), ("NF2", 10, 20, "null")])
+    assert len(axes[0].lines) == 4 and [t.get_text() for t in axes[0].texts] == ["FF1", "NF2"]
+    plots.plot_paired(axes[1], {"FF1": [20.0, 22.0], "FF2": [12.0, 15.0]}, plots.BLOCK_COLORS, [0, 1])
+    assert len(axes[1].patches) == 2 and len(axes[1].lines) == 2
+    states = {"NF1": np.zeros((8, 2)), "FF1": np.ones((8, 2))}
+    plots.plot_shift_states(axes[2], states, plots.BLOCK_COLORS)
+    assert len(axes[2].collections) == 2 and len(axes[2].texts) == 1  # one arrow, from NF1 to FF1
+    data = np.vstack([np.where(np.arange(10) % 2, np.nan, x / 10)] * 2)  # measured every other batch
+    plots.plot_two_state(axes[3], x, data, x / 20, x / 20)
+    assert len(axes[3].lines) == 4

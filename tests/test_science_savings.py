@@ -1,0 +1,127 @@
+"""The scientific claims of chapter 8 (savings and interference).
+
+Each test asserts, from the metrics the executed chapter wrote (``_build/metrics/08_savings.json``), a
+statement the chapter's text makes, over the networks the chapter trains (one per seed). Thresholds
+are the ones the text states or implies ("close to", "well above", "within ten percent", "a part,
+not all"), never the values measured. Definitions: book/conventions.md (savings, pre-movement
+shift, two-state model).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sv(chapter_metrics) -> dict:
+    return chapter_metrics("08_savings")
+
+
+def _arr(sv: dict, key: str) -> np.ndarray:
+    return np.asarray(sv[key], dtype=float)
+
+
+def _per_network(sv: dict, key: str) -> np.ndarray:
+    """A per-network dict (seed -> value) or list as an array in the order of the chapter's seeds."""
+    value = sv[key]
+    return np.array([value[str(s)] for s in sv["seeds"]] if isinstance(value, dict) else value, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------------
+# Learning, washout and relearning
+
+
+def test_ff1_is_learned_and_the_washout_returns_the_index_but_not_all_the_accuracy(sv: dict) -> None:
+    """FF1 more than halves the error and brings the index above 0.6; at the end of NF2 the index is
+    close to the naive network's (within 0.1), while the error is still well above NF1's (1.5 times)."""
+    assert np.all(_arr(sv, "ff1_start_error_cm") > 2 * _arr(sv, "ff1_end_error_cm"))
+    assert np.all(_arr(sv, "ff1_end_index") > 0.6)
+    naive = _per_network(sv, "naive_adaptation_index")
+    assert np.all(np.abs(_arr(sv, "nf2_end_index") - naive) < 0.1)
+    assert np.all(_arr(sv, "nf2_end_error_cm") > 1.5 * _per_network(sv, "null_error_cm"))
+
+
+def test_the_networks_show_savings_after_the_washout(sv: dict) -> None:
+    """FF2 reaches the criterion sooner than FF1 on average (ratio above 1.2) and in most networks, with
+    a lower early error in every network and a higher early rate on average."""
+    ff1, ff2 = _arr(sv, "ff1_batches_to_criterion"), _arr(sv, "ff2_batches_to_criterion")
+    assert sv["savings_ratio"] > 1.2 and (ff2 < ff1).sum() > len(ff1) / 2
+    early = sv["early_error_cm"]
+    assert np.all(np.asarray(early["FF2"]) < np.asarray(early["FF1"]))
+    assert _arr(sv, "ff2_early_rate").mean() > _arr(sv, "ff1_early_rate").mean()
+
+
+def test_savings_fade_after_a_longer_washout(sv: dict) -> None:
+    """After the longer washout there are no savings left (ratio below 1.2, and below the short washout's),
+    although the error is still well above NF1's."""
+    assert sv["savings_ratio_long_washout"] < min(1.2, sv["savings_ratio"])
+    long_end = np.asarray(sv["washout_end_error_cm"]["NF2-long"])
+    assert np.all(long_end > 1.5 * _per_network(sv, "null_error_cm"))
+
+
+# --------------------------------------------------------------------------------------------------
+# The hidden-state trace of learning
+
+
+def test_ff1_shifts_the_premovement_state_uniformly_and_the_shift_outlasts_the_washout(sv: dict) -> None:
+    """The FF1 shift is uniform across targets (over 90% of the change in every network); more than half of
+    it is left after NF2 in every network, still some of it (over 30%) after the longer washout, and FF2
+    moves the state further along the same axis than FF1 did."""
+    assert np.all(_arr(sv, "ff1_shift_uniform_fraction") > 0.9)
+    left = _arr(sv, "nf2_shift_fraction_each")
+    assert np.all(left > 0.5) and sv["nf2_shift_fraction_remaining"] > 0.5
+    left_long = _arr(sv, "nf2_long_shift_fraction_remaining")
+    assert np.all(left_long > 0.3) and left_long.mean() < left.mean()
+    along = sv["shift_along_ff1_axis"]
+    assert np.mean(along["FF2"]) > np.mean(along["FF1"]) > np.mean(along["NF2"]) > 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Interventions on learning
+
+
+def test_removing_the_shift_takes_away_part_of_the_savings_but_not_all(sv: dict) -> None:
+    """With the shift removed, FF2 is still faster than FF1 but slower than intact FF2 (savings ratio
+    between 1 and the intact one), and its early error lies between the two."""
+    assert 1.0 < sv["savings_ratio_shift_removed"] < sv["savings_ratio"]
+    early = {k: np.mean(v) for k, v in sv["early_error_cm"].items()}
+    assert early["FF2"] < early["shift removed"] < early["FF1"]
+
+
+def test_adding_the_shift_does_not_speed_up_first_learning(sv: dict) -> None:
+    """A naive network given the shift does not learn FF1 faster (ratio below 1.1)."""
+    assert sv["shift_added_ratio"] < 1.1
+
+
+def test_holding_the_shift_axis_or_a_random_axis_leaves_learning_unchanged(sv: dict) -> None:
+    """Holding FF1's shift axis, or a random axis, before the movement changes batches to criterion by less
+    than ten percent."""
+    assert abs(sv["axis_held_ratio"] - 1) < 0.1 and abs(sv["random_axis_held_ratio"] - 1) < 0.1
+
+
+# --------------------------------------------------------------------------------------------------
+# Interference and the two-state model
+
+
+def test_learning_ccw_after_cw_is_slower_than_learning_it_alone(sv: dict) -> None:
+    """Anterograde interference: CCW after CW takes more than 1.5 times as many batches as CCW alone, in
+    every network, and starts with a negative CCW index (the CW prediction)."""
+    after, alone = _arr(sv, "ccw_after_cw_batches_to_criterion"), _arr(sv, "ccw_alone_batches_to_criterion")
+    assert sv["interference_ratio"] > 1.5 and np.all(after > alone)
+    assert sv["ccw_after_cw_start_index"] < 0
+
+
+def test_the_two_state_model_fits_better_than_one_state_with_a_dominant_slow_process(sv: dict) -> None:
+    """Two processes fit the index better than one; per batch both learn more and retain less than people's
+    per trial, and the slow process holds more of the adaptation at the end of FF1 than in people; the
+    model's slow state is nearly washed out at the end of NF2 (below 0.1)."""
+    assert sv["two_state_rms"] < sv["one_state_rms"]
+    fit, people = sv["two_state_params"], sv["smith_2006_params"]
+    assert fit["b_fast"] > fit["b_slow"] and fit["a_fast"] < fit["a_slow"]
+    assert fit["b_fast"] > people["b_fast"] and fit["b_slow"] > people["b_slow"]
+    assert fit["a_slow"] < people["a_slow"]
+    assert sv["two_state_slow_share_ff1"] > sv["smith_2006_slow_share"]
+    assert sv["two_state_slow_end_nf2"] < 0.1
