@@ -96,9 +96,11 @@ def test_protocol_trains_blocks_in_order_from_a_checkpoint(trained: Path, tmp_pa
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert [row["block"] for row in summary] == ["FF1", "NF2"]
-    assert summary[0]["test_adaptation_index"] is not None and summary[1]["test_adaptation_index"] is None
+    # the washout's adaptation index is measured against the protocol's curl field (it shows the index fading)
+    assert all(isinstance(row["test_adaptation_index"], float) for row in summary)
     second = json.loads((tmp_path / "savings" / "NF2" / "config.json").read_text())["config"]
     assert second["init"] == str(tmp_path / "savings" / "FF1") and second["lr"] == 3e-4
+    assert second["probe_field"] == "cw"
 
 
 def _one_line_error(capsys: pytest.CaptureFixture, code: int, expected: str, *argv: str) -> None:
