@@ -122,6 +122,6 @@ def test_the_two_state_model_fits_better_than_one_state_with_a_dominant_slow_pro
     fit, people = sv["two_state_params"], sv["smith_2006_params"]
     assert fit["b_fast"] > fit["b_slow"] and fit["a_fast"] < fit["a_slow"]
     assert fit["b_fast"] > people["b_fast"] and fit["b_slow"] > people["b_slow"]
-    assert fit["a_slow"] < people["a_slow"]
+    assert fit["a_slow"] < people["a_slow"] and fit["a_fast"] < people["a_fast"]
     assert sv["two_state_slow_share_ff1"] > sv["smith_2006_slow_share"]
     assert sv["two_state_slow_end_nf2"] < 0.1
