@@ -8,11 +8,14 @@ configuration) hands back what an earlier chapter trained.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Hashable, TypeVar
 
 from motorkit.adaptation import adaptation_config
 from motorkit.generalization import local_adaptation_config
 from motorkit.sweeps import run_sweep
 from motorkit.training import TrainConfig, TrainResult, cache_dir, load_checkpoint, load_policy
+
+K = TypeVar("K", bound=Hashable)
 
 #: Null-field training: ``TrainConfig``'s defaults (starts over the workspace, batch 64, Adam with a
 #: cosine schedule 3e-3 -> 3e-4, the costs of motorkit.loss) for this many batches.
@@ -56,6 +59,16 @@ def train_side_by_side(configs: list[TrainConfig], progress: bool = True) -> lis
         return [load_policy(cache_dir(c)) for c in configs]
     return [load_policy(run.out) for run in run_sweep(configs, n_jobs=min(2, len(configs)), progress=progress)]
 
+
+def train_groups(groups: dict[str, dict[K, TrainConfig]], progress: bool = True) -> dict[str, dict[K, TrainResult]]:
+    """Train every configuration of every group side by side (:func:`train_side_by_side`); the results by
+    group and key, e.g. ``{"NF2": {seed: ...}, "CCW after CW": {seed: ...}}``."""
+    keys = [(group, key) for group, configs in groups.items() for key in configs]
+    results = train_side_by_side([groups[group][key] for group, key in keys], progress)
+    trained: dict[str, dict[K, TrainResult]] = {group: {} for group in groups}
+    for (group, key), result in zip(keys, results):
+        trained[group][key] = result
+    return trained
 
 
 def null_policies(seed: int = 0, effectors: tuple[str, ...] = ("arm26", "pointmass"), progress: bool = True,

@@ -14,8 +14,9 @@ it in the null field (washout, NF2), and meets it again (FF2), block after block
   uniform it is across targets, and (:func:`fraction_remaining`) how much of one shift another keeps.
 * **Interventions on learning**: :func:`shift_clamp` builds the hidden-state clamp
   (:class:`~motorkit.policy.ClampSubspace`, ``TrainConfig.clamp_*``) that holds the state's
-  coordinate along a direction at a chosen value before the movement, while the network learns:
-  with the naive value it removes a shift, with the shifted value it adds one.
+  coordinate along a direction at a chosen value before the movement, while the network learns
+  (:func:`clamped_config`: a block learned so): with the naive value it removes a shift, with the
+  shifted value it adds one.
 * **The two-state model** of Smith et al. (2006): :class:`TwoState` simulates a fast and a slow
   process, :func:`fit_two_state` fits one to a learning curve.
 """
@@ -23,20 +24,22 @@ it in the null field (washout, NF2), and meets it again (FF2), block after block
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Hashable, Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from motorkit.fields import ForceField
-from motorkit.protocols import Block
+from motorkit.protocols import Block, block_configs
 from motorkit.sweeps import first_crossing, learning_curve, moving_average
-from motorkit.training import TrainResult
+from motorkit.training import TrainConfig, TrainResult
 
 #: The error a block learns from: the hand-target distance over each batch's 64 random trials (cm).
 ERROR = "distance_cm"
 #: The adaptation index on the test set's force-channel trials, after every batch.
 INDEX = "test_adaptation_index"
+#: The hand moves once its speed passes this share of its peak: the end of the pre-movement steps.
+MOVING: float = 0.05
 
 
 def savings_blocks(batches: int, washout: int | None = None, lr: float = 1e-3, field: str = "cw") -> list[Block]:
@@ -51,6 +54,14 @@ def smoothed_curve(log: Sequence[dict[str, float]], key: str = ERROR, smooth: in
     if values.size == 0:
         raise ValueError(f"the log holds no {key!r}" + (": train with channel_probe=True" if key == INDEX else ""))
     return batches, moving_average(values, smooth, centred=True)
+
+
+def network_curves(runs: Mapping[Hashable, TrainResult], key: str = ERROR,
+                   smooth: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """The same block's curve for each network (``runs``: one run per network, the same block):
+    ``(batches, values (networks, points))``, smoothed as :func:`smoothed_curve` does."""
+    curves = [smoothed_curve(run.log, key, smooth) for run in runs.values()]
+    return curves[0][0], np.array([values for _, values in curves])
 
 
 def per_batch(logs: Sequence[Sequence[dict[str, float]]], key: str = INDEX) -> np.ndarray:
@@ -76,7 +87,7 @@ def early_rate(log: Sequence[dict[str, float]], batches: int, baseline: float, k
     return float((y[0] - y[batches - 1]) / (y[0] - baseline) / (x[batches - 1] - x[0]))
 
 
-def premovement_steps(speed: np.ndarray, threshold: float = 0.05) -> int:
+def premovement_steps(speed: np.ndarray, threshold: float = MOVING) -> int:
     """Steps before the hand moves: before the earliest step at which any trial's hand speed
     (B, T+1) passes ``threshold`` times its own peak."""
     moving = speed > threshold * speed.max(axis=1, keepdims=True)
@@ -128,10 +139,11 @@ def shift_clamp(direction: np.ndarray, centre: np.ndarray, steps: int) -> dict[s
             "clamp_steps": (0, int(steps))}
 
 
-def random_direction(like: np.ndarray, seed: int) -> np.ndarray:
-    """A random unit vector as long as ``like`` (seeded): the control direction for a clamp."""
-    v = np.random.default_rng(seed).standard_normal(np.shape(like)[-1])
-    return v / np.linalg.norm(v)
+def clamped_config(start: TrainResult, block: Block, direction: np.ndarray, centre: np.ndarray, steps: int,
+                   eval_every: int = 1) -> TrainConfig:
+    """``block`` from ``start``, learned with the axis ``direction`` held at ``centre``'s value for the first
+    ``steps`` steps of every reach (:func:`shift_clamp`): an intervention on learning."""
+    return block_configs(start, [block], eval_every, **shift_clamp(direction, centre, steps))[0]
 
 
 @dataclass(frozen=True)

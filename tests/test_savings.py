@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from motorkit import savings
-from motorkit.training import TrainConfig, train
+from motorkit.training import TrainConfig, TrainResult, train, train_cached
 
 
 def _log(errors, index=None):
@@ -71,8 +71,22 @@ def test_a_shift_clamp_sets_the_coordinate_before_the_movement_while_the_network
     assert clamp.basis.shape == (1, 64) and clamp.basis[0, 3] == pytest.approx(1.0)  # a unit vector
     hidden = train(config, progress=False).evaluate().hidden
     assert np.allclose(hidden[:, 1:6, 3], 0.25, atol=1e-6) and not np.allclose(hidden[:, 7:, 3], 0.25)
-    unit = savings.random_direction(centre, 3)
-    assert np.linalg.norm(unit) == pytest.approx(1.0) and np.allclose(unit, savings.random_direction(centre, 3))
+
+
+def test_a_clamped_block_starts_from_its_network_with_the_clamp(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOTORKIT_BUILD_DIR", str(tmp_path))
+    start = train_cached(TrainConfig(batch_size=64, batches=1, duration=0.3, eval_every=1, compile=False),
+                         progress=False)
+    block = savings.savings_blocks(2)[0]
+    config = savings.clamped_config(start, block, np.eye(64)[5], np.zeros(64), steps=4)
+    assert config.init == str(start.out) and config.field == "cw" and config.batches == 2
+    assert config.clamp_steps == (0, 4) and config.clamp_basis[0][5] == 1.0
+
+
+def test_network_curves_stack_one_run_per_network():
+    runs = {s: TrainResult(None, None, None, _log([3.0 - s, 2.0, 1.0]), None) for s in (0, 1)}
+    batches, values = savings.network_curves(runs, smooth=1)
+    assert batches.tolist() == [1, 2, 3] and values.tolist() == [[3.0, 2.0, 1.0], [2.0, 2.0, 1.0]]
 
 
 def test_the_two_state_model_simulates_and_its_fit_recovers_it():
