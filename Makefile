@@ -2,11 +2,12 @@
 #
 #   make book    set up .venv, vendor the book's JavaScript, execute every chapter with papermill,
 #                build the HTML book into _build/html (open _build/html/index.html)
-#   make test    the same set-up, then pytest: unit tests, every chapter executed, the book built,
-#                the built book checked in headless Chromium
+#   make test    the same set-up (JupyterLab included), then pytest: unit tests, every chapter executed,
+#                the book built, the built book checked in headless Chromium, chapter 1 run live in JupyterLab
 #   make seeds   execute every chapter again with seeds 1 and 2 and check every claim on each build
 #                (about half an hour; not part of make test: run it before changing a chapter's claims)
-#   make lab     JupyterLab on notebooks/, to run chapters live with widgets
+#   make lab     JupyterLab on _build/lab/notebooks/ (a working copy of notebooks/: the committed notebooks
+#                are never written; live runs write metrics to _build/lab/metrics/), chapters live with widgets
 #   make clean   remove everything the build produced (keeps .venv)
 #
 # Set-up is guarded by a stamp file: a second run after no change to requirements.txt or
@@ -65,7 +66,8 @@ book: setup vendor
 
 # pytest executes every chapter and builds the book once per session (tests/conftest.py), so a
 # failing chapter is reported as a failing test and pytest always ends with its summary line.
-test: setup vendor
+# JupyterLab is installed too: tests/test_lab.py runs chapter 1 live, started as `make lab` starts it.
+test: setup vendor $(LAB_STAMP)
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
 
 # The seeds run (python -m motorkit.publish seeds): _build/seeds/<seed>/ per seed, the report in
@@ -81,7 +83,7 @@ $(LAB_STAMP): requirements-lab.txt $(STAMP)
 # Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8890"
 LAB_ARGS ?=
 lab: $(LAB_STAMP)
-	cd notebooks && ../$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(PY) -m motorkit.publish lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf _build node_modules .pytest_cache

@@ -1,8 +1,8 @@
 """I/O: atomic writes, the build folder, and each chapter's metrics file.
 
-Every chapter writes its key results to ``_build/metrics/<notebook-stem>.json``; the tests assert the
-book's scientific claims from those files. Writes are atomic (temporary file, then rename) so a crash
-never leaves a half-written file behind.
+Every chapter writes its key results to ``_build/metrics/<notebook-stem>.json`` (:func:`metrics_dir`);
+the tests assert the book's scientific claims from those files. Writes are atomic (temporary file, then
+rename) so a crash never leaves a half-written file behind.
 """
 
 from __future__ import annotations
@@ -77,14 +77,25 @@ def write_json(path: str | os.PathLike, data: dict[str, Any]) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
 
 
+def metrics_dir() -> Path:
+    """Where chapters write their metrics: ``$MOTORKIT_METRICS_DIR`` if set, else ``<build>/metrics``.
+
+    ``make lab`` sets it to ``_build/lab/metrics``, so that running a chapter live (with other
+    parameters, half-edited) never overwrites the metrics of the book's build, which the tests read.
+    """
+    if os.environ.get("MOTORKIT_METRICS_DIR"):
+        return Path(os.environ["MOTORKIT_METRICS_DIR"]).resolve()
+    return build_dir() / "metrics"
+
+
 def write_metrics(stem: str, metrics: dict[str, Any]) -> Path:
-    """Merge ``metrics`` into ``_build/metrics/<stem>.json`` (the file the science tests read)."""
-    path = build_dir() / "metrics" / f"{stem}.json"
+    """Merge ``metrics`` into ``<metrics_dir>/<stem>.json`` (the file the science tests read)."""
+    path = metrics_dir() / f"{stem}.json"
     current = json.loads(path.read_text()) if path.exists() else {}
     current.update(_jsonable(metrics))
     return write_json(path, current)
 
 
 def read_metrics(stem: str) -> dict[str, Any]:
-    """Read ``_build/metrics/<stem>.json``."""
-    return json.loads((build_dir() / "metrics" / f"{stem}.json").read_text())
+    """Read ``<metrics_dir>/<stem>.json`` (by default ``_build/metrics/<stem>.json``)."""
+    return json.loads((metrics_dir() / f"{stem}.json").read_text())

@@ -12,8 +12,6 @@ import functools
 import http.server
 import json
 import re
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -23,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from browser import chromium_context
 from motorkit import publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,9 +29,6 @@ BUILD = ROOT / "_build"
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: Chapters whose kernel-free widgets the browser tests drive (page paths in the built book).
 WIDGET_PAGES = ("notebooks/01_effectors.html", "notebooks/07_generalization.html", "notebooks/08_savings.html")
 
@@ -143,32 +139,8 @@ def server(built_book: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser_context() -> Iterator[Any]:
     """Headless Debian Chromium with a fresh profile; requests off 127.0.0.1 are recorded and blocked."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="motorkit-chromium-")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        context.outside = []  # type: ignore[attr-defined]
-
-        def route(route: Any) -> None:
-            url = route.request.url
-            if urlsplit(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:", "about:")):
-                route.continue_()
-            else:
-                context.outside.append(url)  # type: ignore[attr-defined]
-                route.abort()
-
-        context.route("**/*", route)
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
+    with chromium_context() as context:
+        yield context
 
 
 class _Visit:

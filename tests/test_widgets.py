@@ -53,6 +53,9 @@ def test_float_sliders_and_live_sliders():
     controls = mkw.float_sliders(["a", "b"], ["muscle a", "muscle b"], max_value=0.2, step=0.01, value=[0.1, 0.0])
     assert list(controls) == ["a", "b"]
     assert controls["a"].description == "muscle a" and controls["a"].value == pytest.approx(0.1)
+    # wide enough to use with a mouse: the label takes a fixed part, the track the rest of up to 600 px
+    assert all(c.layout.width == "min(600px, 100%)" for c in controls.values())
+    assert {c.style.description_width for c in controls.values()} == {mkw.description_width(["muscle a"])}
     seen = {}
 
     def draw(a: float, b: float):
@@ -83,3 +86,19 @@ def test_live_or_static_modes(monkeypatch):
     assert mkw.widget_mode() == "static"
     monkeypatch.delenv("MOTORKIT_BUILD_DIR")
     assert mkw.widget_mode() == "static"  # under pytest: a headless runner is an ancestor
+
+
+def test_selection_controls_leave_the_slider_a_usable_track():
+    controls = mkw.selection_controls({"step": ("pulse at step (10 ms each)", list(range(0, 100, 5)), 20),
+                                       "direction": ("direction", ["PC1", "PC2"], "PC2")})
+    slider, dropdown = controls["step"], controls["direction"]
+    assert isinstance(slider, widgets.SelectionSlider) and isinstance(dropdown, widgets.Dropdown)
+    assert slider.layout.width == "min(600px, 100%)"
+    label = int(slider.style.description_width.removesuffix("px"))
+    assert 150 <= label <= 240  # the whole label shows, and at least 360 px of track remain
+    assert dropdown.style.description_width == slider.style.description_width  # controls line up
+
+
+def test_description_width_is_bounded():
+    assert mkw.description_width([]) == "80px"
+    assert mkw.description_width(["x" * 100]) == "240px"

@@ -12,6 +12,7 @@ whole command, naming the notebook and the cell::
     python -m motorkit.publish check              # every chapter has exactly one `parameters` cell
     python -m motorkit.publish vendor             # npm ci, then copy the widget manager and MathJax
     python -m motorkit.publish seeds 1 2          # every chapter with other seeds, claims checked
+    python -m motorkit.publish lab --no-browser   # JupyterLab on a working copy (motorkit.publish.lab)
 
 Chapter kernels run in this Python (the project's venv), with the notebooks folder as working
 directory and ``MOTORKIT_BUILD_DIR`` set to the absolute ``_build`` folder (``motorkit.io.build_dir``).
@@ -173,6 +174,7 @@ def _kernel_environment(build: Path) -> dict[str, str]:
     jupyter_path = os.pathsep.join(p for p in (str(build / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p)
     return {
         "MOTORKIT_BUILD_DIR": str(build),
+        "MOTORKIT_METRICS_DIR": str(build / "metrics"),  # a book build writes its own metrics, even from `make lab`
         "TORCHINDUCTOR_CACHE_DIR": str(compile_cache_dir(build)),
         "JUPYTER_PATH": jupyter_path,
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
@@ -465,9 +467,14 @@ def _value(text: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (``python -m motorkit.publish``); returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["lab"]:  # its own options, and jupyter lab's passed through
+        from motorkit.publish.lab import main as lab_main
+
+        return lab_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m motorkit.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", default="all",
-                        choices=("all", "execute", "build", "check", "vendor", "seeds"))
+                        choices=("all", "execute", "build", "check", "vendor", "seeds", "lab"))
     parser.add_argument("seeds", nargs="*", type=int, metavar="SEED",
                         help="with 'seeds': the seeds to execute the book with (e.g. 1 2)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -480,6 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     parameters = {name: _value(value) for name, value in args.parameter}
+    if args.command == "lab":
+        parser.error("'lab' comes first: python -m motorkit.publish lab [options]")
     if args.seeds and args.command != "seeds":
         parser.error("seed numbers go with the 'seeds' command only")
     try:

@@ -74,7 +74,8 @@ def science_tests(root: Path, build: Path) -> dict[str, str]:
     Test ids are ``<file stem>::<test>[<parameters>]``.
     """
     report = build / "science-tests.xml"
-    env = dict(os.environ, MOTORKIT_BUILD_DIR=str(build), MOTORKIT_REUSE_BUILD="1")
+    env = dict(os.environ, MOTORKIT_BUILD_DIR=str(build), MOTORKIT_METRICS_DIR=str(build / "metrics"),
+               MOTORKIT_REUSE_BUILD="1")
     tests = [str(p) for p in sorted((root / "tests").glob("test_science_*.py"))]
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *tests],
                    cwd=root, env=env, stdout=subprocess.DEVNULL, check=False)

@@ -33,6 +33,16 @@ LIVE_FRONTENDS: tuple[str, ...] = ("jupyter-lab", "jupyter-notebook", "jupyter-s
 
 Mode = Literal["live", "static"]
 
+#: Width of a live slider: with its label and readout inside, the track keeps a few hundred pixels
+#: (the default 300 px left chapter 6's slider a 30 px track), and it shrinks with a narrow page.
+SLIDER_WIDTH = "min(600px, 100%)"
+
+
+def description_width(labels: Sequence[str], px_per_char: float = 7.5, bounds: tuple[int, int] = (80, 240)) -> str:
+    """One label width for a group of controls, from their longest label: their tracks then line up."""
+    longest = max((len(label) for label in labels), default=0)
+    return f"{int(min(max(longest * px_per_char + 10, bounds[0]), bounds[1]))}px"
+
 
 def figure_to_png(fig: Figure, dpi: int = 72, colors: int | None = 128) -> bytes:
     """Render ``fig`` to PNG bytes at ``dpi`` and close it (so it is not also shown inline).
@@ -146,15 +156,17 @@ def float_sliders(
 ) -> dict[str, widgets.FloatSlider]:
     """One ``FloatSlider`` per name (e.g. one per muscle), keyed by name, described by ``labels``.
 
-    Pass the result to :func:`live_sliders` as its ``controls``.
+    The sliders are :data:`SLIDER_WIDTH` wide, with one label width (:func:`description_width`), so
+    the tracks line up and are long enough to use with a mouse. Pass the result to :func:`live_sliders`.
     """
     labels = list(names) if labels is None else list(labels)
     values = [value] * len(names) if isinstance(value, (int, float)) else list(value)
     step = (max_value - min_value) / 100 if step is None else step
+    style = {"description_width": description_width(labels)}
     return {
         n: widgets.FloatSlider(value=v, min=min_value, max=max_value, step=step, description=lab,
-                               continuous_update=False, readout_format=".3f",
-                               style={"description_width": "120px"})
+                               continuous_update=False, readout_format=".3f", style=style,
+                               layout=widgets.Layout(width=SLIDER_WIDTH))
         for n, lab, v in zip(names, labels, values)
     }
 
@@ -221,18 +233,21 @@ def live_or_static(
 def selection_controls(choices: dict[str, tuple[str, Sequence, object]]) -> dict[str, widgets.Widget]:
     """Controls for :func:`live_sliders`, one per name: ``name -> (label, options, value)``.
 
-    Numeric options get a ``SelectionSlider`` (e.g. times, sizes), text options a ``Dropdown``
-    (e.g. directions). Updates only on release, since each change reruns a simulation.
+    Numeric options get a ``SelectionSlider`` (e.g. times, sizes), :data:`SLIDER_WIDTH` wide, text
+    options a ``Dropdown`` (e.g. directions); all share one label width, so a long label does not eat
+    the track. Updates only on release, since each change reruns a simulation.
     """
     controls: dict[str, widgets.Widget] = {}
-    style = {"description_width": "initial"}
+    style = {"description_width": description_width([label for label, _, _ in choices.values()])}
     for name, (label, options, value) in choices.items():
         options = list(options)
         if all(isinstance(o, (int, float)) for o in options):
             controls[name] = widgets.SelectionSlider(options=options, value=value, description=label,
-                                                     continuous_update=False, style=style)
+                                                     continuous_update=False, style=style,
+                                                     layout=widgets.Layout(width=SLIDER_WIDTH))
         else:
-            controls[name] = widgets.Dropdown(options=options, value=value, description=label, style=style)
+            controls[name] = widgets.Dropdown(options=options, value=value, description=label, style=style,
+                                              layout=widgets.Layout(width="min(400px, 100%)"))
     return controls
 
 
