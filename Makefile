@@ -8,6 +8,8 @@
 #                (about half an hour; not part of make test: run it before changing a chapter's claims)
 #   make lab     JupyterLab on _build/lab/notebooks/ (a working copy of notebooks/: the committed notebooks
 #                are never written; live runs write metrics to _build/lab/metrics/), chapters live with widgets
+#   make student the student edition into _build/student/: every chapter without the exercises' solutions
+#                and without outputs, ready to hand out (the book links each chapter's copy)
 #   make clean   remove everything the build produced (keeps .venv)
 #
 # Set-up is guarded by a stamp file: a second run after no change to requirements.txt or
@@ -35,7 +37,7 @@ PUBLISH_ARGS ?=
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k publish"
 PYTEST_ARGS ?=
 
-.PHONY: book test seeds setup vendor execute html lab clean
+.PHONY: book test seeds setup vendor execute html lab student clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || { echo "[make] creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
@@ -84,6 +86,9 @@ $(LAB_STAMP): requirements-lab.txt $(STAMP)
 LAB_ARGS ?=
 lab: $(LAB_STAMP)
 	$(PY) -m motorkit.publish lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+student: setup
+	$(PY) -m motorkit.publish student
 
 clean:
 	rm -rf _build node_modules .pytest_cache

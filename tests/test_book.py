@@ -245,3 +245,37 @@ def test_widget_pages_show_widgets_and_figures(page: str, server: str, browser_c
         assert not visit.errors, "\n".join(visit.errors)
     finally:
         visit.page.close()
+
+
+def test_exercises_fold_their_solutions_and_link_the_student_notebook(server: str, browser_context: Any) -> None:
+    """Chapter 1's exercises: feedback under each scaffold, solutions folded until clicked, and the
+    student notebook's download link served (offline, from the book's own folder)."""
+    page = "notebooks/01_effectors.html"
+    visit = _Visit(browser_context, server + page)
+    try:
+        feedback = visit.page.locator(".motorkit-feedback")
+        assert feedback.count() == 4
+        assert visit.page.locator(".motorkit-feedback-unanswered").count() == 2
+        assert visit.page.locator(".motorkit-feedback-correct").count() == 2
+        solutions = visit.page.locator(".tag_solution details")
+        assert solutions.count() == 2
+        code = solutions.first.locator(".cell_input")
+        assert not code.is_visible(), "a solution is shown unfolded"
+        summary = solutions.first.locator("summary")
+        assert "Show the solution" in summary.inner_text()
+        summary.scroll_into_view_if_needed()
+        summary.click()
+        code.wait_for(state="visible", timeout=5_000)
+        assert "def hand_position" in code.inner_text()
+        visit.page.locator("#exercises").scroll_into_view_if_needed()
+        path = BUILD / "screenshots" / "01_effectors_exercises.png"
+        visit.page.screenshot(path=str(path))
+        link = visit.page.locator("a.download[href$='01_effectors.ipynb']")
+        assert link.count() == 1
+        response = visit.page.request.get(link.evaluate("a => a.href"))
+        assert response.ok
+        notebook = json.loads(response.body())
+        assert not [c for c in notebook["cells"] if "solution" in c["metadata"].get("tags", [])]
+        assert not visit.errors, "\n".join(visit.errors)
+    finally:
+        visit.page.close()

@@ -12,6 +12,8 @@ whole command, naming the notebook and the cell::
     python -m motorkit.publish check              # every chapter has exactly one `parameters` cell
     python -m motorkit.publish vendor             # npm ci, then copy the widget manager and MathJax
     python -m motorkit.publish seeds 1 2          # every chapter with other seeds, claims checked
+    python -m motorkit.publish student            # the student edition into _build/student (no solutions)
+    python -m motorkit.publish course             # this build's run times into book/course_times.json
     python -m motorkit.publish lab --no-browser   # JupyterLab on a working copy (motorkit.publish.lab)
 
 Chapter kernels run in this Python (the project's venv), with the notebooks folder as working
@@ -37,6 +39,7 @@ from typing import Any, Iterator, Sequence
 import nbformat
 
 from motorkit.io import compile_cache_dir
+from motorkit.publish.course import with_run_times, write_course_table, write_snapshot
 
 #: Tag of the cell papermill overrides, and of the cell papermill inserts after it.
 PARAMETERS_TAG = "parameters"
@@ -70,6 +73,8 @@ class ChapterResult:
     executed: str
     seconds: float
     error: str | None = None
+    #: Networks the chapter trained (new entries in the model cache): 0 when it found them all cached.
+    trained: int = 0
 
     @property
     def ok(self) -> bool:
@@ -246,6 +251,7 @@ def execute_chapter(
     executed.parent.mkdir(parents=True, exist_ok=True)
     error: str | None = None
     problem = parameters_problem(notebook)
+    cached = _cached_models(build)
     start = time.perf_counter()
     if problem:
         error = f"{notebook}: {problem}"
@@ -267,9 +273,16 @@ def execute_chapter(
         if executed.exists():
             _hide_parameter_cells(executed)
     seconds = time.perf_counter() - start
+    trained = len(_cached_models(build) - cached)
     status = "FAILED" if error else "ok"
-    print(f"[publish] {notebook.name}: {status} in {seconds:.1f} s", flush=True)
-    return ChapterResult(notebook.stem, str(notebook), str(executed), round(seconds, 2), error)
+    print(f"[publish] {notebook.name}: {status} in {seconds:.1f} s ({trained} network(s) trained)", flush=True)
+    return ChapterResult(notebook.stem, str(notebook), str(executed), round(seconds, 2), error, trained)
+
+
+def _cached_models(build: Path) -> set[str]:
+    """The trained models in the build's model cache (one folder each)."""
+    models = build / "cache" / "models"
+    return {p.name for p in models.iterdir() if p.is_dir()} if models.is_dir() else set()
 
 
 def execute_all(
@@ -283,7 +296,8 @@ def execute_all(
 
     Everything goes to ``build`` (default ``<root>/_build``): the executed copies, the chapters'
     metrics and models. Timings are merged into ``<build>/executed/timings.json`` (seconds per
-    chapter, and status).
+    chapter, status, how many networks it trained, and the first-run and cached run times that the
+    instructor notes show: ``motorkit.publish.course``).
     """
     build = (root / "_build" if build is None else build).resolve()
     notebooks = chapter_notebooks(root)
@@ -298,7 +312,8 @@ def execute_all(
     timings: dict[str, Any] = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     chapters = timings.get("chapters", {})
     for r in results:
-        chapters[r.stem] = {"seconds": r.seconds, "ok": r.ok, "parameters": parameters or {}}
+        entry = {"seconds": r.seconds, "ok": r.ok, "trained": r.trained, "parameters": parameters or {}}
+        chapters[r.stem] = with_run_times(entry, chapters.get(r.stem))
     chapters = {nb.stem: chapters[nb.stem] for nb in notebooks if nb.stem in chapters}
     timings = {"chapters": chapters, "total_seconds": round(sum(c["seconds"] for c in chapters.values()), 2)}
     timings_path.write_text(json.dumps(timings, indent=2) + "\n")
@@ -367,7 +382,8 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 def stage(root: Path) -> Path:
-    """Assemble ``_build/src``: config, toc, ``book/``, the *executed* chapters and the vendored JS."""
+    """Assemble ``_build/src``: config, toc, ``book/``, the *executed* chapters, their student edition and the
+    vendored JS."""
     build = root / "_build"
     src = build / "src"
     shutil.rmtree(src, ignore_errors=True)
@@ -387,6 +403,12 @@ def stage(root: Path) -> Path:
                 raise PublishError(f"{rel} has not been executed: run `python -m motorkit.publish execute` first")
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, src / rel)
+    # The student edition, which every chapter links for download ({download}`../student/<stem>.ipynb`).
+    from motorkit.publish.student import write_student
+
+    write_student(root, src / "student")
+    # The instructor notes' course at a glance, with the run times measured in this build.
+    write_course_table(root, src)
     # Assets beside the chapters (images a notebook's markdown links to), but never the unexecuted sources.
     notebooks = root / "notebooks"
     if notebooks.is_dir():
@@ -474,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return lab_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m motorkit.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", default="all",
-                        choices=("all", "execute", "build", "check", "vendor", "seeds", "lab"))
+                        choices=("all", "execute", "build", "check", "vendor", "seeds", "student", "course", "lab"))
     parser.add_argument("seeds", nargs="*", type=int, metavar="SEED",
                         help="with 'seeds': the seeds to execute the book with (e.g. 1 2)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
@@ -503,6 +525,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[publish] {len(check(root))} chapter notebook(s), each with one '{PARAMETERS_TAG}' cell")
         if args.command == "vendor":
             print(f"[publish] vendored into {vendor(root)}")
+        if args.command == "course":
+            print(f"[publish] run times of this build merged into {write_snapshot(root)} (commit it)")
+        if args.command == "student":
+            from motorkit.publish.student import write_student
+
+            written = write_student(root)
+            print(f"[publish] student edition: {len(written)} chapter(s) in {written[0].parent if written else '-'}")
         if args.command in ("all", "execute"):
             raise_for_failures(execute_all(root, parameters, args.only, args.timeout))
         if args.command in ("all", "build"):
