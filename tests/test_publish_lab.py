@@ -107,3 +107,20 @@ def test_publish_command_line_hands_lab_over(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(mklab, "main", lambda argv: seen.setdefault("argv", list(argv)) and 0)
     assert publish.main(["lab", "--no-browser", "--port", "8890"]) == 0
     assert seen["argv"] == ["--no-browser", "--port", "8890"]
+
+
+def test_the_student_edition_is_served_beside_the_chapters(tmp_path: Path) -> None:
+    """``prepare`` on the book itself: ``student/`` holds each chapter without its solutions."""
+    root = Path(__file__).resolve().parents[1]
+    lab = mklab.Lab(root, tmp_path / "lab")
+    assert mklab.prepare(lab) == []
+    student = sorted(p.name for p in (lab.notebooks / "student").glob("*.ipynb"))
+    assert student == sorted(p.name for p in publish.chapter_notebooks(root) if not p.name.startswith("90"))
+    copy = json.loads((lab.notebooks / "student" / "01_effectors.ipynb").read_text())
+    assert not [c for c in copy["cells"] if "solution" in c["metadata"].get("tags", [])]
+    manifest = json.loads(lab.manifest.read_text())["notebooks"]
+    assert "student/01_effectors.ipynb" in manifest and "01_effectors.ipynb" in manifest
+    assert mklab.prepare(lab) == []  # a second start changes nothing
+    (lab.notebooks / "student" / "01_effectors.ipynb").write_text(json.dumps({**copy, "cells": copy["cells"][:3]}))
+    assert mklab.prepare(lab) == []  # the student's edits are kept while the edition is unchanged
+    assert len(json.loads((lab.notebooks / "student" / "01_effectors.ipynb").read_text())["cells"]) == 3

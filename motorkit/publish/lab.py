@@ -5,7 +5,8 @@ its metrics. So ``python -m motorkit.publish lab`` serves a *working copy* inste
 
 * ``_build/lab/notebooks/``: the chapters copied from ``notebooks/`` (missing ones are copied; one
   whose source changed is refreshed unless the student edited it: then it is kept, and one line says
-  how to get the new version). The committed notebooks are never opened by the server. The chapters
+  how to get the new version), and in ``student/`` the same for the student edition (the chapters
+  without their solutions: where students do the exercises). The committed notebooks are never opened by the server. The chapters
   need nothing else beside them: they import ``motorkit`` (installed editable) and find the model
   cache through :func:`motorkit.io.build_dir`, i.e. ``<repo>/_build/cache``.
 * ``_build/lab/metrics/``: where live runs write their metrics (``MOTORKIT_METRICS_DIR``), so that
@@ -65,6 +66,11 @@ class Lab:
         return self.folder / "notebooks"
 
     @property
+    def student_edition(self) -> Path:
+        """The student edition the lab copies into ``notebooks/student`` (written by :func:`prepare`)."""
+        return self.folder / "student-edition"
+
+    @property
     def metrics(self) -> Path:
         """Where live runs write their metrics."""
         return self.folder / "metrics"
@@ -121,25 +127,39 @@ def _relative(path: Path, root: Path) -> str:
 def sync_working_copy(lab: Lab) -> list[str]:
     """Copy the chapters into ``lab.notebooks``: missing ones, and changed ones the student did not edit.
 
-    Returns one message per notebook kept because both the source and the copy changed since the copy
-    was made (how to get the new version). Copies are byte-identical to their sources when made.
+    The student edition, when ``lab.student_edition`` holds one (:func:`prepare` writes it), goes the
+    same way into ``lab.notebooks/student``. Returns one message per notebook kept because both the
+    source and the copy changed since the copy was made (how to get the new version). Copies are
+    byte-identical to their sources when made.
     """
     lab.notebooks.mkdir(parents=True, exist_ok=True)
     try:
         manifest: dict[str, dict[str, str]] = json.loads(lab.manifest.read_text())["notebooks"]
     except (OSError, ValueError, KeyError):
         manifest = {}
+    messages = _sync(lab, lab.sources, lab.notebooks, manifest)
+    if lab.student_edition.is_dir():
+        messages += _sync(lab, lab.student_edition, lab.notebooks / "student", manifest)
+    lab.manifest.parent.mkdir(parents=True, exist_ok=True)
+    lab.manifest.write_text(json.dumps({"notebooks": manifest}, indent=1, sort_keys=True) + "\n")
+    return messages
+
+
+def _sync(lab: Lab, sources: Path, copies: Path, manifest: dict[str, dict[str, str]]) -> list[str]:
+    """:func:`sync_working_copy` for one folder of ``sources``; ``manifest`` is keyed by path in the copy."""
+    copies.mkdir(parents=True, exist_ok=True)
     messages: list[str] = []
-    for source in sorted(lab.sources.glob("*.ipynb")):
+    for source in sorted(sources.glob("*.ipynb")):
         data = source.read_bytes()
-        source_sha, copy = _sha256(data), lab.notebooks / source.name
-        recorded = manifest.get(source.name)
+        copy = copies / source.name
+        source_sha, key = _sha256(data), copy.relative_to(lab.notebooks).as_posix()
+        recorded = manifest.get(key)
         if copy.exists():
             copy_cells = cells_digest(copy)
             if recorded is not None and recorded.get("source_sha256") == source_sha:
                 continue  # source unchanged since the copy: nothing to do, edits or not
             if recorded is None and copy_cells is not None and copy_cells == cells_digest(source):
-                manifest[source.name] = {"source_sha256": source_sha, "cells_sha256": copy_cells}
+                manifest[key] = {"source_sha256": source_sha, "cells_sha256": copy_cells}
                 continue  # no record (a lost manifest), but the copy has the source's cells: keep its outputs
             if recorded is None or copy_cells is None or copy_cells != recorded.get("cells_sha256"):
                 messages.append(
@@ -147,9 +167,7 @@ def sync_working_copy(lab: Lab) -> list[str]:
                     f"version, delete {_relative(copy, lab.root)} (your edits go with it) and start the lab again.")
                 continue
         copy.write_bytes(data)
-        manifest[source.name] = {"source_sha256": source_sha, "cells_sha256": cells_digest(copy) or ""}
-    lab.manifest.parent.mkdir(parents=True, exist_ok=True)
-    lab.manifest.write_text(json.dumps({"notebooks": manifest}, indent=1, sort_keys=True) + "\n")
+        manifest[key] = {"source_sha256": source_sha, "cells_sha256": cells_digest(copy) or ""}
     return messages
 
 
@@ -180,6 +198,10 @@ def write_kernelspec(lab: Lab) -> Path:
 
 def prepare(lab: Lab) -> list[str]:
     """Everything the server needs in ``lab.folder``; returns the working copy's messages."""
+    if (lab.root / "_toc.yml").exists():  # the book's chapters, without their solutions, in notebooks/student
+        from motorkit.publish.student import write_student
+
+        write_student(lab.root, lab.student_edition)
     messages = sync_working_copy(lab)
     lab.metrics.mkdir(parents=True, exist_ok=True)
     write_settings(lab)
@@ -258,7 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for message in prepare(lab):
         print(message)
     print(f"[lab] serving {_relative(lab.notebooks, lab.root)}/, a working copy of notebooks/ (the committed "
-          f"notebooks are untouched); live runs write metrics to {_relative(lab.metrics, lab.root)}/", flush=True)
+          f"notebooks are untouched), with the student edition in student/; live runs write metrics to "
+          f"{_relative(lab.metrics, lab.root)}/", flush=True)
     cmd, env = lab_command(lab, args.port, args.token, not args.no_browser, args.allow_root, extra)
     os.execve(cmd[0], cmd, env)
     return 1  # not reached: execve replaces this process
