@@ -49,7 +49,7 @@ def test_table_gives_exercises_and_measured_run_times(tmp_path: Path) -> None:
     rows = course_table(root, timings).splitlines()[2:]
     assert len(rows) == len(SESSIONS)
     assert rows[0].endswith("| 1.1, 1.2 | no training | 8 s |")
-    assert rows[1].endswith("| 6 min, training 7 networks | 17 s |")  # the build's own over the snapshot
+    assert rows[1].endswith("| 6 min, trains 7 | 17 s |")  # the build's own over the snapshot
     assert rows[2].endswith("| not measured | not measured |")
     ids = [e.id for e in exercises.EXERCISES.values() if e.chapter == 8]
     assert ", ".join(ids) in rows[7]

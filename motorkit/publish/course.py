@@ -32,14 +32,14 @@ class Session:
 
 #: The course, one session per chapter, in the book's order.
 SESSIONS: tuple[Session, ...] = (
-    Session("01_effectors", "Bodies without brains", (), "Python and NumPy; vectors, matrices, sines and cosines"),
-    Session("02_null_field", "Learning to reach", (1,), "the chain rule; what a loss and a gradient step are"),
-    Session("03_adaptation", "Force fields and adaptation", (1, 2), "the sign conventions of book/conventions.md"),
-    Session("04_loss_analysis", "Reading learning curves", (2, 3), "moving averages; mean and spread over seeds"),
-    Session("05_pca", "Looking inside the network", (2, 3), "principal component analysis"),
+    Session("01_effectors", "Bodies", (), "NumPy; vectors, sines and cosines"),
+    Session("02_null_field", "Learning to reach", (1,), "the chain rule; gradient steps"),
+    Session("03_adaptation", "Force fields", (1, 2), "the book's sign conventions"),
+    Session("04_loss_analysis", "Learning curves", (2, 3), "moving averages; spread over seeds"),
+    Session("05_pca", "Inside the network", (2, 3), "principal component analysis"),
     Session("06_interventions", "Interventions", (5,), "projections onto a subspace"),
-    Session("07_generalization", "Generalization", (3,), "force channels; angles and wrapping"),
-    Session("08_savings", "Savings and interference", (3, 6), "first-order difference equations"),
+    Session("07_generalization", "Generalization", (3,), "angles and wrapping"),
+    Session("08_savings", "Savings", (3, 6), "difference equations"),
 )
 
 
@@ -86,7 +86,7 @@ def exercise_ids(notebook: Path) -> list[str]:
 def course_table(root: Path, timings_path: Path) -> str:
     """The course at a glance as a Markdown table, with each chapter's measured run times."""
     times = run_times(root, timings_path)
-    rows = ["| session | chapter | builds on | bring | exercises (checked) | first run | networks cached |",
+    rows = ["| | chapter | after | bring | exercises | first run | cached |",
             "|---|---|---|---|---|---|---|"]
     for number, session in enumerate(SESSIONS, start=1):
         ids = ", ".join(exercise_ids(root / "notebooks" / f"{session.chapter}.ipynb"))
@@ -95,7 +95,7 @@ def course_table(root: Path, timings_path: Path) -> str:
         cached = _minutes(t["cached_seconds"]) if "cached_seconds" in t else "not measured"
         if "first_run_seconds" in t:
             n = t["first_run_trained"]
-            first = f"{_minutes(t['first_run_seconds'])}, training {n} network{'s' * (n != 1)}"
+            first = f"{_minutes(t['first_run_seconds'])}, trains {n}"
         else:
             first = "no training" if "cached_seconds" in t else "not measured"
         rows.append(f"| {number} | {{doc}}`{session.title} <../notebooks/{session.chapter}>` | {builds_on} | "
