@@ -455,7 +455,7 @@ def _check_largest_rise(fn: Callable[..., Any]) -> str:
             (float(np.max(smooth - np.minimum.accumulate(smooth))),
              "divide by the total drop (first point minus last): the rise is a fraction of the drop."),
             ((smooth.max() - smooth.min()) / drop,
-             "max - min is not a rise: measure how far the curve climbs above its lowest value *so far*."),
+             "max - min is not a rise: measure how far the curve climbs above its lowest value so far."),
             (float(np.max(np.diff(smooth))) / drop,
              "that is the largest one-batch step; a rise can build over many batches."),
         ])
@@ -647,7 +647,7 @@ def _check_batches_to_criterion(fn: Callable[..., Any]) -> str:
 
 
 @_exercise("8.2", "the two-state model", "two_state",
-           "compute the error e = f - (x_fast + x_slow) with the states *before* the update, then update both: "
+           "compute the error e = f - (x_fast + x_slow) with the states before the update, then update both: "
            "x <- a x + b e. Record the states after each update.")
 def _check_two_state(fn: Callable[..., Any]) -> str:
     from motorkit.savings import SMITH_2006, TwoState
