@@ -657,7 +657,7 @@ def _check_two_state(fn: Callable[..., Any]) -> str:
                         ("the chapter's fitted parameters", TwoState(0.52, 0.17, 0.978, 0.060))):
         want_fast, want_slow = model.simulate(schedule)
         got = _call(fn, schedule.copy(), model.a_fast, model.b_fast, model.a_slow, model.b_slow)
-        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        if not (isinstance(got, (tuple, list, np.ndarray)) and len(got) == 2):
             raise _Wrong(part, "return two arrays: the fast states and the slow states, one value per batch.")
         sequential_fast, sequential_slow, xf, xs = [], [], 0.0, 0.0
         for f in schedule:
