@@ -69,6 +69,16 @@ def test_chapter_executes(stem: str, executed_chapters: dict[str, publish.Chapte
     assert stem in timings["chapters"]
 
 
+@pytest.mark.parametrize("stem", _chapter_stems())
+def test_chapter_shows_no_warning(stem: str, executed_chapters: dict[str, publish.ChapterResult]) -> None:
+    """No cell of the executed chapter prints a warning or a traceback (the book would show it to readers)."""
+    executed = json.loads(Path(executed_chapters[stem].executed).read_text())
+    scary = [f"cell {cell.get('id')}: {''.join(out.get('text', ''))[:200]}"
+             for cell in executed["cells"] for out in cell.get("outputs", [])
+             if out.get("name") == "stderr" and re.search(r"Warning|Traceback|Error", "".join(out.get("text", "")))]
+    assert not scary, "\n".join(scary)
+
+
 def test_book_built(built_book: Path) -> None:
     """The book has an index and one page per ``_toc.yml`` entry, and vendored MathJax and widgets."""
     assert (built_book / "index.html").exists()
