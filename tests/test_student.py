@@ -83,3 +83,25 @@ def test_book_links_each_chapters_student_notebook(built_book: Path) -> None:
         nb = nbformat.read(target, as_version=4)
         assert nb.cells[1].source == NOTE
         assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+
+
+@pytest.mark.slow
+def test_the_handout_runs_top_to_bottom(edition: dict[str, Path], executed_chapters: dict[str, publish.ChapterResult],
+                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each student notebook, as handed out, runs from the top without an error (with the book's models
+    cached), its checks say "not answered yet", and it writes no metrics anywhere."""
+    from nbclient import NotebookClient
+
+    assert all(r.ok for r in executed_chapters.values())
+    metrics = tmp_path / "metrics"
+    monkeypatch.setenv("MOTORKIT_METRICS_DIR", str(metrics))  # where a stray write_metrics would land
+    for stem, path in edition.items():
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        outputs = [(c, o) for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for _, o in outputs if o.output_type == "error"], stem
+        feedback = [o.data["text/plain"] for c, o in outputs
+                    if "check" in c.metadata.get("tags", []) and o.output_type == "execute_result"]
+        assert len(feedback) >= 2 and all("not answered yet" in f for f in feedback), (stem, feedback)
+    assert not metrics.exists(), "the student edition wrote metrics"
