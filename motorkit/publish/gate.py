@@ -40,6 +40,7 @@ import nbformat
 
 from motorkit.io import compile_cache_dir
 from motorkit.publish.course import with_run_times, write_course_table, write_snapshot
+from motorkit.publish.student import write_student
 
 #: Tag of the cell papermill overrides, and of the cell papermill inserts after it.
 PARAMETERS_TAG = "parameters"
@@ -404,8 +405,6 @@ def stage(root: Path) -> Path:
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, src / rel)
     # The student edition, which every chapter links for download ({download}`../student/<stem>.ipynb`).
-    from motorkit.publish.student import write_student
-
     write_student(root, src / "student")
     # The instructor notes' course at a glance, with the run times measured in this build.
     write_course_table(root, src)
@@ -528,8 +527,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "course":
             print(f"[publish] run times of this build merged into {write_snapshot(root)} (commit it)")
         if args.command == "student":
-            from motorkit.publish.student import write_student
-
             written = write_student(root)
             print(f"[publish] student edition: {len(written)} chapter(s) in {written[0].parent if written else '-'}")
         if args.command in ("all", "execute"):

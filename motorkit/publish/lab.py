@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motorkit.io import compile_cache_dir
+from motorkit.publish.student import write_student
 
 #: JupyterLab user settings written into the lab's settings folder: ``plugin id -> settings``.
 #: The news/update notification asks a first-time user a question in a toast (and would fetch a feed
@@ -199,8 +200,6 @@ def write_kernelspec(lab: Lab) -> Path:
 def prepare(lab: Lab) -> list[str]:
     """Everything the server needs in ``lab.folder``; returns the working copy's messages."""
     if (lab.root / "_toc.yml").exists():  # the book's chapters, without their solutions, in notebooks/student
-        from motorkit.publish.student import write_student
-
         write_student(lab.root, lab.student_edition)
     messages = sync_working_copy(lab)
     lab.metrics.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ def student_edition(notebook: dict[str, Any]) -> dict[str, Any]:
 
 def write_student(root: Path, out: Path | None = None) -> list[Path]:
     """Write the student edition of every chapter with exercises into ``out`` (``<root>/_build/student``)."""
-    from motorkit.publish.gate import chapter_notebooks
+    from motorkit.publish.gate import chapter_notebooks  # here, not above: the gate imports this module
 
     out = root / "_build" / "student" if out is None else out
     out.mkdir(parents=True, exist_ok=True)
