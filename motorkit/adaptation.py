@@ -15,7 +15,8 @@ import numpy as np
 
 from motorkit.fields import FieldBatch, ForceField
 from motorkit.rollouts import Rollout, rollout
-from motorkit.training import TrainConfig, TrainResult, train_cached
+from motorkit.modelcache import train_cached
+from motorkit.training import TrainConfig, TrainResult
 
 
 @dataclass
@@ -34,10 +35,8 @@ class Adaptation:
 
         Batch 0 is the first exposure.
         """
-        rows = [r for r in self.result.log if "test_lateral_cm" in r]
-        batches = [0] + [int(r["batch"]) for r in rows]
-        lateral = [self.first_exposure.metrics()["lateral_deviation_cm"]] + [r["test_lateral_cm"] for r in rows]
-        return batches, lateral
+        batches, lateral = self.result.log.curve("test_lateral_cm")
+        return [0, *batches.astype(int).tolist()], [self.first_exposure.metrics()["lateral_deviation_cm"], *lateral.tolist()]
 
     def summary(self) -> dict[str, Any]:
         """Mean metrics of the four conditions (cm, deg) and the final training loss."""

@@ -29,7 +29,6 @@ from tqdm.auto import tqdm
 
 from motorkit.metrics import endpoint_error
 from motorkit.parallel import torch_threads
-from motorkit.sweeps import last_evaluation
 from motorkit.tasks import CentreOutReach, TaskConfig, Trials
 from motorkit.training import TrainConfig, train
 
@@ -165,7 +164,7 @@ def _criterion_motorkit(cap_s: float, quick: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     result = train(config, progress=False, deadline_s=cap_s)
     seconds = time.perf_counter() - t0
-    last = last_evaluation(result.log)
+    last = result.log.last_evaluation()
     return {"seconds": seconds, "batches": result.log[-1]["batch"], "error_cm": last["test_endpoint_error_cm"],
             "reached": last["test_endpoint_error_cm"] < CRITERION_CM,
             "recipe": {k: getattr(config, k) for k in ("batch_size", "lr", "lr_final", "hidden", "batches")}}

@@ -191,8 +191,8 @@ def _check_writable_file(path: Path) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from motorkit.sweeps import last_evaluation
-    from motorkit.training import TrainConfig, load_checkpoint, train
+    from motorkit.checkpoints import load_checkpoint
+    from motorkit.training import TrainConfig, train
 
     _check_device(args.device)
     config = TrainConfig(
@@ -212,7 +212,7 @@ def _train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_writable_dir(out)
     result = train(config, out=out, progress=not args.quiet)
-    last = last_evaluation(result.log)
+    last = result.log.last_evaluation()
     print(json.dumps({"out": str(out), "batches": result.log[-1]["batch"], "loss": result.log[-1]["loss"],
                       "test_endpoint_error_cm": last["test_endpoint_error_cm"],
                       "wall_s": result.log[-1]["wall_s"]}))
@@ -247,7 +247,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _protocol(args: argparse.Namespace) -> int:
     from motorkit.protocols import parse_blocks, run_protocol
-    from motorkit.sweeps import last_evaluation
     from motorkit.training import load_policy
 
     blocks = parse_blocks(args.blocks)
@@ -259,7 +258,7 @@ def _protocol(args: argparse.Namespace) -> int:
     result = run_protocol(start, blocks, args.eval_every, args.seed, progress=not args.quiet, out=out)
     summary = []
     for block, trained in zip(blocks, result.results):
-        last = last_evaluation(trained.log)
+        last = trained.log.last_evaluation()
         summary.append({"block": block.name, "field": block.field, "batches": block.batches,
                          "out": str(out / block.name), "test_lateral_cm": last["test_lateral_cm"],
                          "test_adaptation_index": last.get("test_adaptation_index")})
@@ -278,7 +277,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``motorkit`` console script."""
-    from motorkit.training import MotorkitError
+    from motorkit.errors import MotorkitError
 
     args = _parser().parse_args(argv)
     handler = {"train": _train, "evaluate": _evaluate, "protocol": _protocol, "bench": _bench}[args.command]

@@ -5,18 +5,28 @@ own effector methods (``ode``, ``integration_step``, ``joint2cartesian``), so th
 What makes it fast is that it is pure (states in, states out, no Python-side buffers or numpy noise):
 ``torch.compile`` fuses the hundreds of tiny ops of a step into a few kernels, forward and backward.
 Noise is drawn up front from a seeded ``torch.Generator``.
+
+One driver, :class:`EpisodeRunner`, runs whole episodes for training (compiled, ``unroll`` steps per
+call, gradients through everything) and for tests (eager, every state recorded), with the same
+perturbations in both: each trial's external force law (:class:`motorkit.fields.HandLoad`: force
+fields, channels) and any hidden-state intervention (:class:`motorkit.policy.Intervention`: pulses,
+clamps, ablations, transplants), applied at the steps of its window.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 import torch
 
 from motorkit.fields import HandLoad
-from motorkit.policy import GRUPolicy
-from motorkit.tasks import CentreOutReach, Trials
+from motorkit.policy import GRUPolicy, Intervention
+from motorkit.tasks import CentreOutReach, Schedule, Trials
+
+#: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
+#: batch 64 than the Python wrapper, and the cold compile stays under 30 s; benchmarks/README.md).
+COMPILE_OPTIONS: dict[str, object] = {"cpp_wrapper": True}
 
 _ANNOUNCED_FALLBACK = False
 
@@ -41,11 +51,22 @@ class Noise(NamedTuple):
 
 
 class StepOutput(NamedTuple):
+    """What one step did; stacked over an episode (time first) it is the episode's :class:`Trace`."""
+
     command: torch.Tensor  # (B, M) policy output
     action: torch.Tensor  # (B, M) command applied to the muscles: noise added, clipped as motornet clips
     load: torch.Tensor  # (B, 2) endpoint force applied during the step (N)
-    cartesian: torch.Tensor  # (B, 4) hand position and velocity after the step
+    hand: torch.Tensor  # (B, 4) hand position and velocity after the step
     hidden: torch.Tensor  # (B, H) the policy's hidden state after the step
+    joint: torch.Tensor  # (B, 2 * dof) joint state after the step
+    muscle: torch.Tensor  # (B, muscle states, M) muscle state after the step
+
+
+#: Every step's outputs of an episode, each (T, B, ...). In training only what the loss reads is kept
+#: (:data:`LOSS_OUTPUTS`); the others are None.
+Trace = StepOutput
+#: What the loss reads of an episode: only these leave the compiled chunks in training.
+LOSS_OUTPUTS: tuple[str, ...] = ("command", "hand", "hidden")
 
 
 def announce_eager_fallback(reason: BaseException | str) -> None:
@@ -121,9 +142,81 @@ class Simulator:
         for _ in range(eff.n_ministeps):
             derivative = eff.ode(action, states, load, eff.default_joint_load)
             states = eff.integration_step(eff.minidt, derivative, states)
-        cartesian = eff.joint2cartesian(states["joint"])
-        vision = torch.cat([state.vision[:, 1:], (cartesian[:, None, :2] + noise.vision[:, None])], dim=1)
+        hand = eff.joint2cartesian(states["joint"])
+        vision = torch.cat([state.vision[:, 1:], (hand[:, None, :2] + noise.vision[:, None])], dim=1)
         prop = self.proprioception(states["muscle"]) + noise.proprioception
         prop = torch.cat([state.proprioception[:, 1:], prop[:, None]], dim=1)
         new = State(hidden, states["joint"], states["muscle"], states["geometry"], vision, prop)
-        return new, StepOutput(command, action, load, cartesian, hidden)
+        return new, StepOutput(command, action, load, hand, hidden, states["joint"], states["muscle"])
+
+
+class EpisodeRunner:
+    """Runs whole episodes of the closed loop: ``unroll`` steps per (compiled) call.
+
+    The one driver of training and tests. :meth:`run` takes the trials, each trial's force law and the
+    noise, and the hidden-state interventions, and returns every step's outputs. With ``compile`` the
+    chunk of ``unroll`` steps is compiled once (one graph for every chunk of an episode: the step
+    number never enters it, only the interventions' per-step windows and data do).
+    """
+
+    def __init__(self, sim: Simulator, unroll: int = 2, compile: bool = True):
+        if unroll < 1:
+            raise ValueError(f"unroll must be a positive count, got {unroll}")
+        self.sim, self.unroll = sim, unroll
+        self.fn: Callable[..., tuple[State, Trace]] = self.chunk
+        if compile:
+            self.fn = torch.compile(self.chunk, dynamic=False, options=COMPILE_OPTIONS)
+        self.compiled = compile
+
+    def chunk(self, state: State, cue: torch.Tensor, load: HandLoad, noise: Noise,
+              interventions: tuple[Intervention, ...], inputs: tuple[tuple[torch.Tensor, ...], ...],
+              keep: tuple[str, ...]) -> tuple[State, Trace]:
+        """``unroll`` steps: the new state and each step's outputs named in ``keep`` (stacked, time first).
+
+        ``inputs[i]`` holds intervention ``i``'s window and per-step data for these steps.
+        """
+        outs = []
+        for k in range(cue.shape[0]):
+            hook = None
+            if interventions:
+                def hook(h: torch.Tensor, k: int = k) -> torch.Tensor:
+                    for intervention, data in zip(interventions, inputs):
+                        h = intervention.apply(h, *(x[k] for x in data))
+                    return h
+            state, out = self.sim.step(state, cue[k], load, Noise(*(n[k] for n in noise)), hook)
+            outs.append(out)
+        return state, Trace(*(torch.stack(x) if name in keep else None
+                              for name, x in zip(Trace._fields, zip(*outs))))
+
+    def run(self, trials: Trials, load: HandLoad, noise: Noise, interventions: Sequence[Intervention] = (),
+            record: bool = False) -> tuple[Trace, Schedule, State]:
+        """The whole episode: every step's outputs (T, B, ...; all of them with ``record``, else those the
+        loss reads), the trials' schedule and the state the episode started from."""
+        cfg = self.sim.env.config
+        n_steps = noise.action.shape[0]
+        schedule = trials.schedule(n_steps, cfg.dt, cfg.movement_time)
+        state = self.sim.start(trials)
+        first = state
+        if torch.is_grad_enabled():  # every chunk then sees inputs that require grad: one compiled graph, not two
+            state = State(*(s.detach().requires_grad_() for s in state))
+        interventions = tuple(interventions)
+        device = state.hidden.device
+        series = [(iv.window(n_steps).to(device), *(x.to(device) for x in iv.series(n_steps)))
+                  for iv in interventions]
+        keep = Trace._fields if record else LOSS_OUTPUTS
+        outs = []
+        for t0 in range(0, n_steps, self.unroll):
+            part = slice(t0, t0 + self.unroll)
+            args = (state, schedule.cue[part], load, Noise(*(n[part] for n in noise)), interventions,
+                    tuple(tuple(x[part] for x in data) for data in series), keep)
+            try:
+                state, out = self.fn(*args)
+            except Exception as exc:  # compiler missing or failing: announce once, go eager
+                if not self.compiled:
+                    raise
+                announce_eager_fallback(exc)
+                self.fn, self.compiled = self.chunk, False
+                state, out = self.fn(*args)
+            outs.append(out)
+        trace = Trace(*(torch.cat(x) if x[0] is not None else None for x in zip(*outs)))
+        return trace, schedule, first

@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 
 from motorkit.fields import ForceField
 from motorkit.metrics import endpoint_error
-from motorkit.policy import GRUPolicy, Perturb, Replace
+from motorkit.policy import AddDifference, GRUPolicy, Perturb, Transplant
 from motorkit.closed_loop import Simulator
 from motorkit.rollouts import Rollout, rollout
 
@@ -141,7 +141,7 @@ def pulse_sweep(
 
 
 def transplant(hidden: np.ndarray | torch.Tensor, basis: np.ndarray | torch.Tensor | None = None,
-               steps: Sequence[int] | range | slice = slice(0, None)) -> Replace:
+               steps: Sequence[int] | range | slice = slice(0, None)) -> Transplant:
     """Move the hidden state, at every chosen step, to where ``hidden`` (B, T+1, H) was along ``basis``.
 
     At step t the state's projection on the orthonormal ``basis`` (k, H) is replaced by that of
@@ -151,25 +151,17 @@ def transplant(hidden: np.ndarray | torch.Tensor, basis: np.ndarray | torch.Tens
     """
     donor = torch.as_tensor(np.asarray(hidden), dtype=torch.float32)
     q = None if basis is None else torch.as_tensor(np.asarray(basis), dtype=torch.float32)
-
-    def move(t: int, h: torch.Tensor) -> torch.Tensor:
-        target = donor[:, t + 1].to(h)
-        if q is None:
-            return target.clone()
-        qq = q.to(h)
-        return h + ((target - h) @ qq.T) @ qq
-
-    return Replace(steps, move)
+    return Transplant(steps, donor, q)
 
 
-def add_difference(difference: np.ndarray | torch.Tensor, steps: Sequence[int] | range | slice = slice(0, None)) -> Replace:
+def add_difference(difference: np.ndarray | torch.Tensor,
+                   steps: Sequence[int] | range | slice = slice(0, None)) -> AddDifference:
     """Add ``difference[:, t + 1]`` (B, T+1, H) to the hidden state at every chosen step t.
 
     The naive transplant: what is added at one step is carried on by the recurrence and added again at
     the next, so it accumulates (compare :func:`transplant`).
     """
-    diff = torch.as_tensor(np.asarray(difference), dtype=torch.float32)
-    return Replace(steps, lambda t, h: h + diff[:, t + 1].to(h))
+    return AddDifference(steps, torch.as_tensor(np.asarray(difference), dtype=torch.float32))
 
 
 def swap_readout(policy: GRUPolicy, donor: GRUPolicy) -> GRUPolicy:

@@ -15,9 +15,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import torch
+
+ArrayLike = TypeVar("ArrayLike", np.ndarray, torch.Tensor)
 
 
 def endpoint_error(fingertip: np.ndarray, target: np.ndarray, dt: float, window: float = 0.1) -> np.ndarray:
@@ -177,14 +180,23 @@ HUMAN_PEAK_SPEED_M_S: tuple[float, float] = (0.25, 0.55)
 HUMAN_MOVEMENT_TIME_S: tuple[float, float] = (0.35, 0.7)
 
 
+def jerk(velocity: ArrayLike, dt: float) -> ArrayLike:
+    """Hand jerk (T, ..., 2) from the hand velocity after each of T steps (T, ..., 2), time first: the
+    second difference of velocity over dt², the hand at rest before the first step. numpy or torch
+    (the loss's smoothness term differentiates through it)."""
+    if torch.is_tensor(velocity):
+        v = torch.cat([torch.zeros_like(velocity[:2]), velocity])
+    else:
+        v = np.concatenate([np.zeros_like(velocity[:2]), velocity])
+    return (v[2:] - 2 * v[1:-1] + v[:-2]) / dt**2
+
+
 def mean_squared_jerk(velocity: np.ndarray, dt: float) -> np.ndarray:
     """Mean squared hand jerk ((m/s^3)^2) per trial (B,): the loss's smoothness term, on a recorded reach.
 
-    ``velocity`` (B, T+1, 2) starts at rest; jerk is the second difference of velocity over dt^2.
+    ``velocity`` (B, T+1, 2) starts at rest (its first state); :func:`jerk` of the steps after it.
     """
-    v = np.concatenate([np.zeros_like(velocity[:, :1]), velocity], axis=1)
-    jerk = (v[:, 2:] - 2 * v[:, 1:-1] + v[:, :-2]) / dt**2
-    return (jerk**2).sum(axis=-1).mean(axis=1)
+    return (jerk(np.moveaxis(velocity[:, 1:], 1, 0), dt) ** 2).sum(axis=-1).mean(axis=0)
 
 
 def naturalness(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, float]:

@@ -59,7 +59,7 @@ def take(batch: Batch, rank: int, world: int) -> Batch:
     size = batch.trials.target.shape[0]
     _check_split(size, world)
     part = slice(rank * size // world, (rank + 1) * size // world)
-    return Batch(batch.trials.take(part), batch.field.take(part), Noise(*(n[:, part] for n in batch.noise)))
+    return Batch(batch.trials.take(part), batch.load.take(part), Noise(*(n[:, part] for n in batch.noise)))
 
 
 class Group:

@@ -6,14 +6,12 @@ weights, zero biases, and a readout bias of -5 so that muscles start almost sile
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence, Union
 
 import torch
 from torch import nn
-
-#: A hook that may replace the hidden state at step ``t``: ``hook(t, h) -> h``.
-HiddenHook = Callable[[int, torch.Tensor], torch.Tensor]
 
 
 class GRUPolicy(nn.Module):
@@ -47,87 +45,197 @@ class GRUPolicy(nn.Module):
         return torch.sigmoid(self.readout(h)), h
 
 
-def _steps_mask(steps: Sequence[int] | range | slice) -> Callable[[int], bool]:
+#: The steps an intervention acts at: a slice (``slice(5, None)``: from step 5 on), or step numbers.
+Steps = Union[Sequence[int], range, slice]
+
+
+def step_window(steps: Steps, n_steps: int) -> torch.Tensor:
+    """1 at the steps of ``steps``, 0 elsewhere (n_steps,)."""
+    window = torch.zeros(n_steps)
     if isinstance(steps, slice):
-        start, stop = steps.start or 0, steps.stop
-        return lambda t: t >= start and (stop is None or t < stop)
-    chosen = set(int(s) for s in steps)
-    return lambda t: t in chosen
+        window[steps.start or 0:steps.stop] = 1.0
+    else:
+        chosen = [int(t) for t in steps if 0 <= int(t) < n_steps]
+        window[chosen] = 1.0
+    return window
+
+
+def _steps_spec(steps: Steps) -> Any:
+    if isinstance(steps, slice):
+        return {"from": int(steps.start or 0), "to": None if steps.stop is None else int(steps.stop)}
+    return [int(t) for t in steps]
+
+
+def _steps_from_spec(spec: Any) -> Steps:
+    return slice(spec["from"], spec["to"]) if isinstance(spec, dict) else [int(t) for t in spec]
+
+
+class Intervention:
+    """A change to the hidden state at chosen steps, after the GRU update and before the readout.
+
+    The closed loop (:class:`motorkit.closed_loop.EpisodeRunner`) applies every intervention the same
+    way in training and in tests: at step ``t`` it calls ``apply(h, window[t], *(x[t] for x in series))``
+    with :meth:`window` (1 where it acts) and :meth:`series` (per-step data, time first), so that one
+    compiled graph serves every step. Subclasses say what the changed state is (:meth:`change`), and
+    :meth:`spec` describes them as JSON, so that a training configuration can hold them
+    (``TrainConfig.interventions``) and a network can learn under them.
+    """
+
+    steps: Steps
+    _tensors: tuple[str, ...] = ()
+
+    def window(self, n_steps: int) -> torch.Tensor:
+        """1 at the steps the intervention acts on, 0 elsewhere (n_steps,)."""
+        return step_window(self.steps, n_steps)
+
+    def series(self, n_steps: int) -> tuple[torch.Tensor, ...]:
+        """Per-step data (each time first, ``n_steps`` long) that :meth:`change` receives one step of."""
+        return ()
+
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        """The hidden state (B, H) as the intervention makes it."""
+        raise NotImplementedError
+
+    def apply(self, h: torch.Tensor, on: torch.Tensor | float = 1.0, *data: torch.Tensor) -> torch.Tensor:
+        """The state after this step's intervention: :meth:`change` where ``on`` is 1, ``h`` where it is 0."""
+        return torch.where(torch.as_tensor(on, device=h.device) > 0, self.change(h, *data), h)
+
+    def check(self, hidden: int) -> None:
+        """Raise a one-line ValueError if the intervention does not fit a network of ``hidden`` units."""
+
+    def spec(self) -> dict[str, Any]:
+        """The intervention as JSON-able data (:func:`from_spec` reads it back)."""
+        out: dict[str, Any] = {"kind": type(self).__name__}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name == "steps":
+                value = _steps_spec(value)
+            elif torch.is_tensor(value):
+                value = value.tolist()
+            elif isinstance(value, (tuple, list)):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+def from_spec(spec: dict[str, Any]) -> Intervention:
+    """The intervention that :meth:`Intervention.spec` described."""
+    kinds = {cls.__name__: cls for cls in (Perturb, Clamp, ClampSubspace, Replace, Transplant, AddDifference)}
+    if spec.get("kind") not in kinds:
+        raise ValueError(f"unknown intervention {spec.get('kind')!r}: choose one of {', '.join(kinds)}")
+    cls = kinds[spec["kind"]]
+    args = {k: v for k, v in spec.items() if k != "kind"}
+    args["steps"] = _steps_from_spec(args["steps"])
+    for name in cls._tensors:
+        if args.get(name) is not None:
+            args[name] = torch.tensor(args[name], dtype=torch.float32)
+    return cls(**args)
 
 
 @dataclass
-class Perturb:
+class Perturb(Intervention):
     """Add ``delta`` (hidden,) or (B, hidden) to the hidden state at the chosen steps (a pulse)."""
 
-    steps: Sequence[int] | range | slice
+    steps: Steps
     delta: torch.Tensor
+    _tensors = ("delta",)
 
-    def __call__(self, t: int, h: torch.Tensor) -> torch.Tensor:
-        return h + self.delta.to(h) if _steps_mask(self.steps)(t) else h
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        return h + self.delta.to(h)
 
 
 @dataclass
-class Clamp:
+class Clamp(Intervention):
     """Hold chosen units at fixed values (0 = ablation) at the chosen steps."""
 
-    steps: Sequence[int] | range | slice
+    steps: Steps
     units: Sequence[int]
-    value: float | torch.Tensor = 0.0
+    value: float = 0.0
 
-    def __call__(self, t: int, h: torch.Tensor) -> torch.Tensor:
-        if not _steps_mask(self.steps)(t):
-            return h
-        h = h.clone()
-        h[:, list(self.units)] = torch.as_tensor(self.value, dtype=h.dtype)
-        return h
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        mask = torch.zeros(h.shape[-1], dtype=torch.bool, device=h.device)
+        mask[list(self.units)] = True
+        return torch.where(mask, torch.as_tensor(self.value, dtype=h.dtype, device=h.device), h)
+
+    def check(self, hidden: int) -> None:
+        if not all(0 <= int(u) < hidden for u in self.units):
+            raise ValueError(f"clamped units must be in [0, {hidden}), got {list(self.units)}")
 
 
 @dataclass
-class ClampSubspace:
-    """Hold the projection of the hidden state on an orthonormal ``basis`` (k, hidden) at ``centre``.
+class ClampSubspace(Intervention):
+    """Hold the projection of the hidden state on an orthonormal ``basis`` (k, hidden) at ``centre``'s.
 
     With ``centre`` the mean activity, this ablates those dimensions (e.g. principal components).
     """
 
-    steps: Sequence[int] | range | slice
+    steps: Steps
     basis: torch.Tensor
     centre: torch.Tensor = field(default_factory=lambda: torch.zeros(()))
+    _tensors = ("basis", "centre")
 
-    def __call__(self, t: int, h: torch.Tensor) -> torch.Tensor:
-        return self.apply(h) if _steps_mask(self.steps)(t) else h
-
-    def apply(self, h: torch.Tensor, on: torch.Tensor | float = 1.0) -> torch.Tensor:
-        """The clamped state; ``on`` (a 0/1 tensor of :meth:`window` inside compiled training) switches it."""
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
         q = self.basis.to(h)
-        return h - on * (((h - self.centre.to(h)) @ q.T) @ q)
+        return h - ((h - self.centre.to(h)) @ q.T) @ q
 
-    def window(self, n_steps: int) -> torch.Tensor:
-        """1 at the steps the clamp acts on, 0 elsewhere (n_steps,): what training passes to :meth:`apply`."""
-        acts = _steps_mask(self.steps)
-        return torch.tensor([float(acts(t)) for t in range(n_steps)])
+    def check(self, hidden: int) -> None:
+        basis = self.basis
+        if basis.ndim != 2 or basis.shape[1] != hidden or self.centre.numel() not in (1, hidden):
+            raise ValueError(f"the clamp's basis rows and centre must have {hidden} numbers (the hidden units)")
+        if not torch.allclose(basis @ basis.T, torch.eye(len(basis)), atol=1e-4):
+            raise ValueError("the clamp's basis rows must be orthonormal")
 
 
 @dataclass
-class Replace:
-    """Replace the hidden state by ``hidden`` (B, hidden) or by ``fn(t, h)`` at the chosen steps."""
+class Replace(Intervention):
+    """Replace the hidden state by ``hidden`` (hidden,) or (B, hidden) at the chosen steps."""
 
-    steps: Sequence[int] | range | slice
-    hidden: torch.Tensor | HiddenHook
+    steps: Steps
+    hidden: torch.Tensor
+    _tensors = ("hidden",)
 
-    def __call__(self, t: int, h: torch.Tensor) -> torch.Tensor:
-        if not _steps_mask(self.steps)(t):
-            return h
-        return self.hidden(t, h) if callable(self.hidden) else self.hidden.to(h).expand_as(h)
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        return self.hidden.to(h).expand_as(h)
 
 
-def compose(interventions: Sequence[HiddenHook], t: int) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """The hook for step ``t`` that applies every intervention in order (None when there are none)."""
-    if not interventions:
-        return None
+def _donor_series(states: torch.Tensor, n_steps: int) -> torch.Tensor:
+    """A recorded (B, T+1, H) state sequence as what step t receives: the state after step t, time first."""
+    if states.shape[1] < n_steps + 1:
+        raise ValueError(f"the donor states cover {states.shape[1] - 1} steps, the episode has {n_steps}")
+    return states[:, 1:n_steps + 1].transpose(0, 1)
 
-    def hook(h: torch.Tensor) -> torch.Tensor:
-        for intervention in interventions:
-            h = intervention(t, h)
-        return h
 
-    return hook
+@dataclass
+class Transplant(Intervention):
+    """Move the state, at every chosen step t, to where ``donor`` (B, T+1, H) was after its step t,
+    along the orthonormal ``basis`` (k, H) only (None: the whole state)."""
+
+    steps: Steps
+    donor: torch.Tensor
+    basis: torch.Tensor | None = None
+    _tensors = ("donor", "basis")
+
+    def series(self, n_steps: int) -> tuple[torch.Tensor, ...]:
+        return (_donor_series(self.donor, n_steps),)
+
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        target = data[0].to(h)
+        if self.basis is None:
+            return target
+        q = self.basis.to(h)
+        return h + ((target - h) @ q.T) @ q
+
+
+@dataclass
+class AddDifference(Intervention):
+    """Add ``difference[:, t + 1]`` (B, T+1, H) to the hidden state at every chosen step t."""
+
+    steps: Steps
+    difference: torch.Tensor
+    _tensors = ("difference",)
+
+    def series(self, n_steps: int) -> tuple[torch.Tensor, ...]:
+        return (_donor_series(self.difference, n_steps),)
+
+    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        return h + data[0].to(h)

@@ -24,7 +24,9 @@ from typing import Sequence
 import numpy as np
 
 from motorkit.fields import FIELDS
-from motorkit.training import TrainConfig, TrainResult, cache_dir, train, train_cached
+from motorkit.modelcache import cache_dir, train_cached
+from motorkit.training import TrainConfig, TrainResult, train
+from motorkit.traininglog import TrainingLog
 
 #: The learning rate of a block unless its spec names one (Adam, constant through the block).
 BLOCK_LR: float = 1e-3
@@ -96,7 +98,7 @@ def block_configs(start: TrainResult, blocks: Sequence[Block], eval_every: int =
     (or, with ``out``, from the previous block's folder ``out/<name>``).
 
     ``start`` must have a checkpoint folder (a cached network). The task and costs are ``start``'s, and
-    ``changes`` alter every block (e.g. a hidden-state clamp, ``clamp_basis`` ...). The adaptation index
+    ``changes`` alter every block (e.g. a hidden-state clamp in ``interventions``). The adaptation index
     is logged against each curl block's own field, and in the other blocks against :func:`probe_field`.
     """
     if start.out is None:
@@ -131,16 +133,9 @@ class ProtocolResult:
     def curve(self, key: str = "test_lateral_cm") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A test-set measure through the whole protocol: batch (counted from the protocol's start),
         value, and the index of the block of each point. Points without the measure are left out."""
-        batches, values, which = [], [], []
-        offset = 0
-        for i, (block, result) in enumerate(zip(self.blocks, self.results)):
-            for row in result.log:
-                if key in row:
-                    batches.append(offset + int(row["batch"]))
-                    values.append(float(row[key]))
-                    which.append(i)
-            offset += block.batches
-        return np.asarray(batches), np.asarray(values), np.asarray(which)
+        (batches, values), which = TrainingLog.joined([r.log for r in self.results], key,
+                                                      [b.batches for b in self.blocks])
+        return batches, values, which
 
 
 def run_protocol(start: TrainResult, blocks: Sequence[Block], eval_every: int = 1, seed: int | None = None,

@@ -13,7 +13,8 @@ from typing import Hashable, TypeVar
 from motorkit.adaptation import adaptation_config
 from motorkit.generalization import local_adaptation_config
 from motorkit.sweeps import run_sweep
-from motorkit.training import TrainConfig, TrainResult, cache_dir, load_checkpoint, load_policy
+from motorkit.modelcache import cache_dir, is_cached
+from motorkit.training import TrainConfig, TrainResult, load_policy
 
 K = TypeVar("K", bound=Hashable)
 
@@ -43,19 +44,13 @@ def null_config(effector: str, seed: int = 0, batches: int | None = None, **chan
     return config if batches is None else replace(config, batches=batches)
 
 
-def _cached(config: TrainConfig) -> bool:
-    """True when the model cache holds the finished model of ``config``."""
-    out = cache_dir(config)
-    return (out / "checkpoint.pt").exists() and bool(load_checkpoint(out).get("finished"))
-
-
 def train_side_by_side(configs: list[TrainConfig], progress: bool = True) -> list[TrainResult]:
     """Train ``configs`` through the model cache, two at a time (one per core); results in order.
 
     What a chapter calls with every run it can start now (e.g. the same block of a protocol on every
     network, and the runs that need nothing else), so that both cores stay busy.
     """
-    if all(_cached(c) for c in configs):  # nothing to train: load here, without starting worker processes
+    if all(is_cached(c) for c in configs):  # nothing to train: load here, without starting worker processes
         return [load_policy(cache_dir(c)) for c in configs]
     return [load_policy(run.out) for run in run_sweep(configs, n_jobs=min(2, len(configs)), progress=progress)]
 

@@ -18,10 +18,10 @@ import numpy as np
 import torch
 
 from motorkit import metrics as reach_metrics
-from motorkit.closed_loop import Noise, Simulator
+from motorkit.closed_loop import EpisodeRunner, Simulator
 from motorkit.fields import ForceField, TrialFields, ViscousField
 from motorkit.io import atomic_write, write_json
-from motorkit.policy import HiddenHook, compose
+from motorkit.policy import Intervention
 from motorkit.tasks import Trials
 
 
@@ -128,13 +128,19 @@ def stack_steps(steps: Sequence[torch.Tensor]) -> np.ndarray:
     return torch.stack(list(steps), dim=1).detach().cpu().numpy()
 
 
+def with_start(first: torch.Tensor, steps: torch.Tensor) -> np.ndarray:
+    """The state before the first step (B, ...) and after every step (T, B, ...) as one batch-first
+    record (B, T+1, ...)."""
+    return torch.cat([first[None], steps]).transpose(0, 1).detach().cpu().numpy()
+
+
 @torch.no_grad()
 def rollout(
     sim: Simulator,
     trials: Trials | torch.Tensor,
     field: TrialFields = ForceField(),
     catch: bool = False,
-    interventions: Sequence[HiddenHook] = (),
+    interventions: Sequence[Intervention] = (),
     seed: int = 0,
     config: dict[str, Any] | None = None,
 ) -> Rollout:
@@ -144,8 +150,8 @@ def rollout(
 
     ``field`` is a :class:`~motorkit.fields.ForceField`, :class:`~motorkit.fields.FieldBatch` or
     :class:`~motorkit.fields.ForceChannel`.
-    ``interventions`` are called as ``intervention(t, h)`` on the hidden state after the GRU update
-    of step ``t`` and before the readout (see :mod:`motorkit.policy`).
+    ``interventions`` act on the hidden state after the GRU update and before the readout, at the
+    steps of each one's window (:class:`motorkit.policy.Intervention`), exactly as in training.
     """
     if not isinstance(trials, Trials):
         trials = sim.env.trials_to(trials)
@@ -153,29 +159,18 @@ def rollout(
     cfg = sim.env.config
     batch, n_steps = trials.target.shape[0], cfg.n_steps
     generator = torch.Generator().manual_seed(seed)
-    force_law = field.trial_loads(trials, generator, catch=catch).to(sim.device)
+    load = field.trial_loads(trials, generator, catch=catch).to(sim.device)
     noise = sim.draw_noise(n_steps, batch, generator)
-    cue = trials.schedule(n_steps, cfg.dt, cfg.movement_time).cue
-    state = sim.start(trials)
-    carts, joints = [sim.effector.joint2cartesian(state.joint)], [state.joint]
-    hiddens, muscles = [state.hidden], [state.muscle]
-    actions, loads = [], []
-    for t in range(n_steps):
-        state, out = sim.step(state, cue[t], force_law, Noise(*(n[t] for n in noise)), compose(interventions, t))
-        carts.append(out.cartesian)
-        joints.append(state.joint)
-        hiddens.append(state.hidden)
-        muscles.append(state.muscle)
-        actions.append(out.action)
-        loads.append(out.load)
-
-    cart, muscle = stack_steps(carts), stack_steps(muscles)
+    out, _, first = EpisodeRunner(sim, unroll=1, compile=False).run(trials, load, noise, interventions, record=True)
+    hand = with_start(sim.effector.joint2cartesian(first.joint), out.hand)
+    muscle = with_start(first.muscle, out.muscle)
     info = dict(config or {})
     info.update(field.describe())
     info.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in interventions],
                 go_s=(cfg.dt * trials.go.cpu().numpy()).round(6).tolist())
     return Rollout(
-        fingertip=cart[..., :2], velocity=cart[..., 2:], joint=stack_steps(joints), action=stack_steps(actions),
-        endpoint_load=stack_steps(loads), hidden=stack_steps(hiddens), target=trials.target.cpu().numpy(),
+        fingertip=hand[..., :2], velocity=hand[..., 2:], joint=with_start(first.joint, out.joint),
+        action=out.action.transpose(0, 1).cpu().numpy(), endpoint_load=out.load.transpose(0, 1).cpu().numpy(),
+        hidden=with_start(first.hidden, out.hidden), target=trials.target.cpu().numpy(),
         activation=muscle[:, :, 0], muscle=muscle, dt=sim.env.config.dt, config=info,
     )

@@ -13,7 +13,7 @@ it in the null field (washout, NF2), and meets it again (FF2), block after block
   :func:`shift` the change of that state from one network to another: its size, direction, how
   uniform it is across targets, and (:func:`fraction_remaining`) how much of one shift another keeps.
 * **Interventions on learning**: :func:`shift_clamp` builds the hidden-state clamp
-  (:class:`~motorkit.policy.ClampSubspace`, ``TrainConfig.clamp_*``) that holds the state's
+  (:class:`~motorkit.policy.ClampSubspace` in ``TrainConfig.interventions``) that holds the state's
   coordinate along a direction at a chosen value before the movement, while the network learns
   (:func:`clamped_config`: a block learned so): with the naive value it removes a shift, with the
   shifted value it adds one.
@@ -27,17 +27,18 @@ from dataclasses import dataclass
 from typing import Hashable, Mapping, Sequence
 
 import numpy as np
+import torch
 from scipy.optimize import least_squares
 
 from motorkit.fields import ForceField
+from motorkit.policy import ClampSubspace
 from motorkit.protocols import Block, block_configs
-from motorkit.sweeps import first_crossing, learning_curve, moving_average
+from motorkit.sweeps import first_crossing
 from motorkit.training import TrainConfig, TrainResult
+from motorkit.traininglog import INDEX, TrainingLog
 
 #: The error a block learns from: the hand-target distance over each batch's 64 random trials (cm).
 ERROR = "distance_cm"
-#: The adaptation index on the test set's force-channel trials, after every batch.
-INDEX = "test_adaptation_index"
 #: The hand moves once its speed passes this share of its peak: the end of the pre-movement steps.
 MOVING: float = 0.05
 
@@ -48,40 +49,32 @@ def savings_blocks(batches: int, washout: int | None = None, lr: float = 1e-3, f
     return [Block("FF1", field, batches, lr), Block("NF2", "null", washout, lr), Block("FF2", field, batches, lr)]
 
 
-def smoothed_curve(log: Sequence[dict[str, float]], key: str = ERROR, smooth: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """``(batches, values)`` of ``key`` in a block's log, as a centred moving average over ``smooth`` points."""
-    batches, values = learning_curve(log, key)
-    if values.size == 0:
-        raise ValueError(f"the log holds no {key!r}" + (": train with channel_probe=True" if key == INDEX else ""))
-    return batches, moving_average(values, smooth, centred=True)
-
-
 def network_curves(runs: Mapping[Hashable, TrainResult], key: str = ERROR,
                    smooth: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """The same block's curve for each network (``runs``: one run per network, the same block):
-    ``(batches, values (networks, points))``, smoothed as :func:`smoothed_curve` does."""
-    curves = [smoothed_curve(run.log, key, smooth) for run in runs.values()]
+    ``(batches, values (networks, points))``, each a centred moving average over ``smooth`` points."""
+    curves = [run.log.curve(key, smooth) for run in runs.values()]
     return curves[0][0], np.array([values for _, values in curves])
 
 
-def per_batch(logs: Sequence[Sequence[dict[str, float]]], key: str = INDEX) -> np.ndarray:
+def per_batch(logs: Sequence[TrainingLog], key: str = INDEX) -> np.ndarray:
     """``key`` after every batch of consecutive blocks (their logs, in order); NaN where it was not measured."""
-    return np.array([row.get(key, np.nan) for log in logs for row in log], dtype=float)
+    return np.concatenate([log.curve(key, per="batch").values for log in logs])
 
 
-def batches_to_criterion(log: Sequence[dict[str, float]], criterion: float, key: str = ERROR, smooth: int = 5,
+def batches_to_criterion(log: TrainingLog, criterion: float, key: str = ERROR, smooth: int = 5,
                          rising: bool = False) -> float:
-    """The batch at which ``key`` (:func:`smoothed_curve`) first falls to ``criterion`` (``rising``: rises
+    """The batch at which ``key`` (its curve smoothed over ``smooth`` points) first falls to ``criterion`` (``rising``: rises
     to it, as the adaptation index does), interpolated between points; NaN if it never does in the block."""
-    batches, values = smoothed_curve(log, key, smooth)
+    batches, values = log.curve(key, smooth)
     return first_crossing(batches, -values, -criterion) if rising else first_crossing(batches, values, criterion)
 
 
-def early_rate(log: Sequence[dict[str, float]], batches: int, baseline: float, key: str = ERROR,
+def early_rate(log: TrainingLog, batches: int, baseline: float, key: str = ERROR,
                smooth: int = 5) -> float:
     """How fast a block's error fell over its first ``batches`` batches: the share of its excess error at
     the start (above ``baseline``, the error before the field came on) removed per batch."""
-    x, y = smoothed_curve(log, key, smooth)
+    x, y = log.curve(key, smooth)
     if x.size < batches:
         raise ValueError(f"the block has fewer than {batches} points")
     return float((y[0] - y[batches - 1]) / (y[0] - baseline) / (x[batches - 1] - x[0]))
@@ -133,10 +126,9 @@ def fraction_remaining(later: Shift, earlier: Shift) -> float:
 def shift_clamp(direction: np.ndarray, centre: np.ndarray, steps: int) -> dict[str, object]:
     """The ``TrainConfig`` changes that hold the hidden state's coordinate along ``direction`` (H,) at
     that of ``centre`` (H,) for the first ``steps`` steps of every reach, while learning and in tests."""
-    unit = np.asarray(direction, dtype=float)
-    unit = unit / np.linalg.norm(unit)
-    return {"clamp_basis": (tuple(unit.tolist()),), "clamp_centre": tuple(np.asarray(centre, float).tolist()),
-            "clamp_steps": (0, int(steps))}
+    unit = torch.as_tensor(np.asarray(direction, dtype=float) / np.linalg.norm(direction), dtype=torch.float32)
+    clamp = ClampSubspace(slice(0, int(steps)), unit[None], torch.as_tensor(np.asarray(centre), dtype=torch.float32))
+    return {"interventions": (clamp,)}
 
 
 def clamped_config(start: TrainResult, block: Block, direction: np.ndarray, centre: np.ndarray, steps: int,

@@ -4,7 +4,7 @@ Each run gets one process and one thread (two cores: two models at a time). The 
 Dask cluster through joblib's ``dask`` backend: start a ``dask.distributed.Client`` and pass
 ``backend="dask"``. Runs go through the model cache, so re-running a sweep trains nothing twice.
 
-The second half reads the logs of a sweep: test-set learning curves (:func:`learning_curve`), the
+The second half reads the logs of a sweep: test-set learning curves (:meth:`TrainingLog.curve`), the
 time a run spent on its training batches, compilation and evaluations left out
 (:func:`batch_seconds`, :func:`training_seconds`, :func:`seconds_per_batch`), the curves of several
 seeds on one grid against batches, samples seen or seconds (:func:`seed_curves`), and summaries of
@@ -22,7 +22,9 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from motorkit.training import TrainConfig, train_cached
+from motorkit.modelcache import train_cached
+from motorkit.training import TrainConfig
+from motorkit.traininglog import TrainingLog, centred_average, evaluation_columns
 
 
 @dataclass
@@ -30,7 +32,7 @@ class SweepRun:
     """One finished run of a sweep: its configuration, per-batch log and checkpoint folder."""
 
     config: TrainConfig
-    log: list[dict[str, float]]
+    log: TrainingLog
     out: Path
 
 
@@ -74,21 +76,7 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
 # Reading the logs of a sweep: learning curves against batches, samples seen and training time.
 
 
-def last_evaluation(log: Sequence[dict[str, float]]) -> dict[str, float]:
-    """The log's last test-set evaluation row (training evaluates every ``eval_every`` batches and at the end)."""
-    rows = [r for r in log if "test_lateral_cm" in r]
-    if not rows:
-        raise ValueError("the log holds no test-set evaluation")
-    return rows[-1]
-
-
-def learning_curve(log: Sequence[dict[str, float]], key: str = "test_distance_cm") -> tuple[np.ndarray, np.ndarray]:
-    """``(batches, values)`` of ``key`` on the log's test-set evaluation rows (every ``eval_every`` batches)."""
-    rows = [r for r in log if key in r]
-    return np.array([r["batch"] for r in rows], dtype=float), np.array([r[key] for r in rows], dtype=float)
-
-
-def batch_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | None = None) -> np.ndarray:
+def batch_seconds(log: TrainingLog, checkpoint_every: int | None = None) -> np.ndarray:
     """Seconds spent on each batch of a run (one value per log row), one-off work left out.
 
     ``wall_s`` in a log counts everything since the run started. Three things in it are not the cost
@@ -96,7 +84,7 @@ def batch_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | None 
     evaluation row, and the checkpoint written after every ``checkpoint_every``-th batch. Those
     batches get the median duration of the others instead.
     """
-    wall = np.array([r["wall_s"] for r in log], dtype=float)
+    wall = log.curve("wall_s").values if len(log) else np.array([])
     if wall.size == 0:
         return wall
     seconds = np.diff(wall, prepend=0.0)
@@ -112,12 +100,12 @@ def batch_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | None 
     return seconds
 
 
-def seconds_per_batch(log: Sequence[dict[str, float]], checkpoint_every: int | None = None) -> float:
+def seconds_per_batch(log: TrainingLog, checkpoint_every: int | None = None) -> float:
     """Median seconds per training batch of a run (compile, evaluations and checkpoints left out)."""
     return float(np.median(batch_seconds(log, checkpoint_every)))
 
 
-def training_seconds(log: Sequence[dict[str, float]], checkpoint_every: int | None = None) -> np.ndarray:
+def training_seconds(log: TrainingLog, checkpoint_every: int | None = None) -> np.ndarray:
     """Cumulative training time (s) at the end of each log row: :func:`batch_seconds` summed."""
     return np.cumsum(batch_seconds(log, checkpoint_every))
 
@@ -131,10 +119,7 @@ def moving_average(values: Sequence[float], window: int, centred: bool = False) 
     """
     values = np.asarray(values, dtype=float)
     if centred:
-        if window <= 1 or len(values) < 2:
-            return values
-        kernel = np.ones(min(window, len(values)))
-        return np.convolve(values, kernel, "same") / np.convolve(np.ones_like(values), kernel, "same")
+        return centred_average(values, window)
     if not 1 <= window <= values.size:
         raise ValueError(f"window must be between 1 and {values.size}, got {window}")
     return np.convolve(values, np.ones(window) / window, mode="valid")
@@ -161,9 +146,7 @@ def start_metrics(config: TrainConfig) -> dict[str, float]:
     env, policy = build(config)
     if config.init is not None:
         policy.load_state_dict(load_policy(config.init).policy.state_dict())
-    metrics = rollout(Simulator(env, policy), env.test_trials(), config.force_field()).metrics()
-    return {"test_endpoint_error_cm": metrics["endpoint_error_cm"], "test_lateral_cm": metrics["lateral_deviation_cm"],
-            "test_distance_cm": metrics["mean_distance_cm"]}
+    return evaluation_columns(rollout(Simulator(env, policy), env.test_trials(), config.force_field()).metrics())
 
 
 @dataclass
@@ -213,14 +196,14 @@ def seed_curves(runs: Sequence[SweepRun], key: str = "test_distance_cm",
     sizes = {r.config.batch_size for r in runs}
     if len(sizes) != 1:
         raise ValueError(f"seed_curves needs runs of one batch size, got {sorted(sizes)}")
-    curves = [learning_curve(r.log, key) for r in runs]
+    curves = [r.log.curve(key) for r in runs]
     n = min(len(b) for b, _ in curves)
     batches = curves[0][0][:n]
     values = np.array([v[:n] for _, v in curves])
     seconds = []
     for r in runs:
         cumulative = training_seconds(r.log, r.config.checkpoint_every)
-        seconds.append(np.interp(batches, [row["batch"] for row in r.log], cumulative))
+        seconds.append(np.interp(batches, r.log.curve("batch").values, cumulative))
     seconds = np.array(seconds)
     if start is not None:
         batches = np.concatenate([[0.0], batches])
@@ -298,7 +281,7 @@ def decrease_summary(losses: Sequence[float], window: int) -> dict[str, float]:
     }
 
 
-def start_transient(log: Sequence[dict[str, float]], reference: float, key: str = "test_distance_cm",
+def start_transient(log: TrainingLog, reference: float, key: str = "test_distance_cm",
                     window: int = 10) -> dict[str, float]:
     """What the first updates of a run do to its loss (fine-tuning: the optimiser starts afresh).
 
@@ -307,8 +290,8 @@ def start_transient(log: Sequence[dict[str, float]], reference: float, key: str 
     first evaluation after the test loss peaks at which it is back at or below ``reference`` (the
     test loss before training, e.g. at first exposure); NaN if it never is.
     """
-    losses = np.array([r["distance_cm"] for r in log], dtype=float)
-    batches, values = learning_curve(log, key)
+    losses = log.curve("distance_cm").values
+    batches, values = log.curve(key)
     peak = int(np.argmax(values)) if values.size else 0
     return {
         "first": float(losses[0]),

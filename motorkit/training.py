@@ -6,17 +6,13 @@ hidden activity (``hidden_weight``); every term is logged per batch. One gradien
 enough to read; :func:`train` draws batches, calls it, evaluates, logs and checkpoints.
 
 Training is seeded and deterministic: the same configuration gives the same loss curve, and a run
-resumed from its checkpoint ends exactly where an uninterrupted run ends.
-
-A checkpoint folder holds ``checkpoint.pt`` (weights, optimiser, random state, configuration and log
-in one file, written atomically, loaded with ``weights_only=True``) and, for people, ``config.json``
-and ``log.json``.
+resumed from its checkpoint ends exactly where an uninterrupted run ends. Checkpoint files are
+:mod:`motorkit.checkpoints`; the model cache, which trains a configuration only once, is
+:mod:`motorkit.modelcache`; the per-batch log is a :class:`~motorkit.traininglog.TrainingLog`.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import json
 import math
 import time
@@ -27,29 +23,19 @@ from typing import Any, Sequence
 import torch
 from tqdm.auto import tqdm
 
-import motorkit
 from motorkit import parallel
-from motorkit.closed_loop import Simulator
+from motorkit.checkpoints import load_checkpoint, save_checkpoint
+from motorkit.closed_loop import EpisodeRunner, Simulator
+from motorkit.errors import CheckpointError, MotorkitError, TrainingDiverged
 from motorkit.fields import ForceChannel, ForceField, TrialFields, ViscousField, make_field
-from motorkit.io import atomic_write, build_dir, write_json
-from motorkit.loss import Batch, EpisodeLoss, LossWeights
-from motorkit.policy import ClampSubspace, GRUPolicy
+from motorkit.loss import Batch, LossWeights, episode_loss
+from motorkit.policy import GRUPolicy, Intervention, from_spec
 from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
+from motorkit.traininglog import INDEX, TrainingLog, evaluation_columns
 
-CHECKPOINT_FORMAT = "motorkit-checkpoint/1"
-
-
-class MotorkitError(Exception):
-    """An error with a one-line message meant for the user (the CLI prints it without a traceback)."""
-
-
-class TrainingDiverged(MotorkitError):
-    """The loss became NaN or infinite."""
-
-
-class CheckpointError(MotorkitError):
-    """A checkpoint is missing, corrupt, or not a motorkit checkpoint."""
+__all__ = ["TrainConfig", "TrainResult", "build", "draw_batch", "train_step", "train", "load_policy",
+           "MotorkitError", "TrainingDiverged", "CheckpointError"]
 
 
 @dataclass(frozen=True)
@@ -73,9 +59,8 @@ class TrainConfig(TaskConfig):
     eval_every: int = 25
     channel_probe: bool = False  # evaluations also log the adaptation index on channel trials (force fields)
     probe_field: str = ""  # the curl field the adaptation index is measured against; "": the run's own field
-    clamp_basis: tuple[tuple[float, ...], ...] = ()  # hidden-state clamp (learning and tests): orthonormal rows
-    clamp_centre: tuple[float, ...] = ()  # ... the state whose projection on them is held (hidden,)
-    clamp_steps: tuple[int, ...] = ()  # ... [first, last) steps it acts at; (): every step
+    interventions: tuple[str, ...] = ()  # hidden-state interventions the network learns (and is tested) under,
+    # each as the JSON of its spec (motorkit.policy.Intervention.spec; dicts and Intervention objects are accepted)
     target_error_cm: float | None = None
     checkpoint_every: int = 100
     compile: bool = True
@@ -87,9 +72,7 @@ class TrainConfig(TaskConfig):
     def __post_init__(self) -> None:
         super().__post_init__()  # validates effector, times and delays
         object.__setattr__(self, "viscosity", tuple(float(b) for b in self.viscosity))  # a list read from JSON, too
-        object.__setattr__(self, "clamp_basis", tuple(tuple(float(x) for x in row) for row in self.clamp_basis))
-        object.__setattr__(self, "clamp_centre", tuple(float(x) for x in self.clamp_centre))
-        object.__setattr__(self, "clamp_steps", tuple(int(x) for x in self.clamp_steps))
+        object.__setattr__(self, "interventions", tuple(_spec_json(i) for i in self.interventions))
         for name in ("hidden", "batch_size", "batches", "eval_every", "checkpoint_every", "unroll"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive count, got {getattr(self, name)}")
@@ -100,7 +83,8 @@ class TrainConfig(TaskConfig):
         self.force_field()  # validates field, strength and catch fraction
         if self.probe_field:
             make_field(self.probe_field, self.strength)
-        self.hidden_clamp()  # validates the clamp
+        for intervention in self.hidden_interventions():  # validates them
+            intervention.check(self.hidden)
         if self.n_steps % self.unroll:
             raise ValueError(f"unroll={self.unroll} must divide the {self.n_steps} steps of an episode")
 
@@ -116,21 +100,9 @@ class TrainConfig(TaskConfig):
         """The field the adaptation index of the evaluations is measured against (``probe_field`` or the run's)."""
         return make_field(self.probe_field, self.strength) if self.probe_field else self.force_field()
 
-    def hidden_clamp(self) -> ClampSubspace | None:
-        """The hidden-state clamp the network learns and is tested under, or None (``clamp_*``)."""
-        if not self.clamp_basis:
-            if self.clamp_centre or self.clamp_steps:
-                raise ValueError("a clamp's centre or steps were given without its basis")
-            return None
-        basis = torch.tensor(self.clamp_basis, dtype=torch.float32)
-        if basis.shape[1] != self.hidden or len(self.clamp_centre) != self.hidden:
-            raise ValueError(f"the clamp's basis rows and centre must have {self.hidden} numbers (the hidden units)")
-        if not torch.allclose(basis @ basis.T, torch.eye(len(basis)), atol=1e-4):
-            raise ValueError("the clamp's basis rows must be orthonormal")
-        if self.clamp_steps and (len(self.clamp_steps) != 2 or not 0 <= self.clamp_steps[0] < self.clamp_steps[1]):
-            raise ValueError(f"clamp steps are [first, last) with 0 <= first < last, got {list(self.clamp_steps)}")
-        steps = slice(*self.clamp_steps) if self.clamp_steps else slice(0, None)
-        return ClampSubspace(steps, basis, torch.tensor(self.clamp_centre, dtype=torch.float32))
+    def hidden_interventions(self) -> list[Intervention]:
+        """The hidden-state interventions the network learns and is tested under (``interventions``)."""
+        return [from_spec(json.loads(spec)) for spec in self.interventions]
 
     def loss_weights(self) -> LossWeights:
         """The weights of the loss terms (:mod:`motorkit.loss`)."""
@@ -155,7 +127,7 @@ class TrainResult:
     policy: GRUPolicy
     env: CentreOutReach
     config: TrainConfig
-    log: list[dict[str, float]]
+    log: TrainingLog
     out: Path | None
 
     @property
@@ -170,8 +142,8 @@ class TrainResult:
         posture); ``reach`` the distance of the targets in metres (default: the task's).
         """
         field = self.config.force_field() if field is None else field
-        clamp = self.config.hidden_clamp()  # a clamp the network learned under is part of it
-        interventions = [*([clamp] if clamp else []), *kwargs.pop("interventions", ())]
+        # an intervention the network learned under is part of it
+        interventions = [*self.config.hidden_interventions(), *kwargs.pop("interventions", ())]
         return rollout(self.simulator, self.env.test_trials(start, reach), field, catch=catch,
                        config=self.config.to_dict(), interventions=interventions, **kwargs)
 
@@ -194,16 +166,18 @@ def draw_batch(env: CentreOutReach, sim: Simulator, field: TrialFields, batch_si
     return Batch(trials, loads, noise)
 
 
-def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer,
+def train_step(runner: EpisodeRunner, optimizer: torch.optim.Optimizer,
                batch: Batch, weights: LossWeights, grad_clip: float,
-               group: parallel.Group = parallel.SINGLE) -> dict[str, float]:
+               group: parallel.Group = parallel.SINGLE,
+               interventions: Sequence[Intervention] = ()) -> dict[str, float]:
     """One gradient step: run the episode, weigh the loss terms,
     backpropagate through the body, update the weights."""
-    terms = episode(batch)  # each term: a mean over trials and steps
+    # each term: a mean over trials and steps
+    terms = episode_loss(runner, batch, interventions)
     loss = weights.total(terms)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()  # through network, muscles and skeleton, to step 1
-    policy = episode.sim.policy
+    policy = runner.sim.policy
     # the whole batch's gradient and loss, if it was shared out
     total = group.average(policy.parameters(), [loss, *terms.values()])
     if not torch.isfinite(total[0]):
@@ -212,42 +186,6 @@ def train_step(episode: EpisodeLoss, optimizer: torch.optim.Optimizer,
     optimizer.step()
     logged = dict(zip((f"loss_{name}" for name in terms), total[1:].tolist()))
     return {"loss": total[0].item(), **logged}
-
-
-def save_checkpoint(out: Path, policy: GRUPolicy, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-                    config: TrainConfig, batch: int, log: list[dict[str, float]], finished: bool = False) -> Path:
-    """Write the checkpoint atomically (one file holds everything), then the human-readable copies."""
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "motorkit_version": motorkit.__version__,
-        "config": config.to_dict(),
-        "batch": batch,
-        "finished": finished,
-        "policy": policy.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "generator": generator.get_state(),
-        "log": log,
-    }
-    path = atomic_write(Path(out) / "checkpoint.pt", lambda tmp: torch.save(payload, tmp))
-    write_json(Path(out) / "config.json", {"format": CHECKPOINT_FORMAT, "motorkit_version": motorkit.__version__,
-                                           "batch": batch, "finished": finished, "config": config.to_dict()})
-    write_json(Path(out) / "log.json", {"log": log})
-    return path
-
-
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint folder (or its ``checkpoint.pt``) safely; clear errors for bad input."""
-    path = Path(path)
-    file = path / "checkpoint.pt" if path.is_dir() else path
-    if not file.exists():
-        raise CheckpointError(f"no motorkit checkpoint at {path} (expected {file.name})")
-    try:
-        payload = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"corrupt checkpoint {file}: {type(exc).__name__}") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{file} is not a motorkit checkpoint (format {CHECKPOINT_FORMAT} expected)")
-    return payload
 
 
 def load_policy(path: str | Path, device: str = "cpu") -> TrainResult:
@@ -259,7 +197,7 @@ def load_policy(path: str | Path, device: str = "cpu") -> TrainResult:
         policy.load_state_dict(payload["policy"])
     except (RuntimeError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path} does not fit its configuration: {exc}".splitlines()[0]) from None
-    return TrainResult(policy, env, config, payload["log"], Path(path))
+    return TrainResult(policy, env, config, TrainingLog(payload["log"]), Path(path))
 
 
 def _resume_state(out: Path | None, config: TrainConfig) -> dict[str, Any] | None:
@@ -302,19 +240,21 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
         policy.load_state_dict(init.policy.state_dict())
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     generator = torch.Generator().manual_seed(config.seed + 1)
-    log: list[dict[str, float]] = []
+    log = TrainingLog()
     first = 0
     resumed = _resume_state(out, config)
     if resumed is not None:
         policy.load_state_dict(resumed["policy"])
         optimizer.load_state_dict(resumed["optimizer"])
         generator.set_state(resumed["generator"])
-        log, first = list(resumed["log"]), int(resumed["batch"])
+        log, first = TrainingLog(resumed["log"]), int(resumed["batch"])
     sim = Simulator(env, policy)
-    clamp = config.hidden_clamp()
-    episode = EpisodeLoss(sim, config.unroll, config.compile, clamp)
+    runner = EpisodeRunner(sim, config.unroll, config.compile)
     field, probe, weights = config.force_field(), config.probe(), config.loss_weights()
-    held = [clamp] if clamp else []
+    held = config.hidden_interventions()
+
+    def save(batch: int, finished: bool = False) -> None:
+        save_checkpoint(out, policy, optimizer, generator, config.to_dict(), batch, log.rows, finished)
     elapsed0 = log[-1]["wall_s"] if log else 0.0
     t_start = time.perf_counter()
     last_saved = first
@@ -327,7 +267,7 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
                 param_group["lr"] = lr
             trials = group.take(draw_batch(env, sim, field, config.batch_size, generator))
             try:
-                step = train_step(episode, optimizer, trials, weights, config.grad_clip, group)
+                step = train_step(runner, optimizer, trials, weights, config.grad_clip, group, held)
             except TrainingDiverged as exc:
                 where = (f"the last good checkpoint is {out} (batch {last_saved})" if out is not None and last_saved
                          else "no checkpoint was written")
@@ -338,74 +278,32 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
             done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
             if group.leader and ((batch + 1) % config.eval_every == 0 or done):
                 metrics = rollout(sim, env.test_trials(), field, interventions=held).metrics()
-                row["test_endpoint_error_cm"] = metrics["endpoint_error_cm"]
-                row["test_lateral_cm"] = metrics["lateral_deviation_cm"]
-                row["test_angle_deg"] = metrics["angle_at_peak_velocity_deg"]
-                row["test_distance_cm"] = metrics["mean_distance_cm"]
+                row.update(evaluation_columns(metrics))
                 if config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any():
                     channel = rollout(sim, env.test_trials(), ForceChannel(), interventions=held)
-                    row["test_adaptation_index"] = channel.adaptation_index(probe)
+                    row[INDEX] = channel.adaptation_index(probe)
                 if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
                     done = True
                 bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")
             done = group.agree(done)
             if group.leader and out is not None and ((batch + 1) % config.checkpoint_every == 0 or done):
-                save_checkpoint(out, policy, optimizer, generator, config, batch + 1, log, finished=done)
+                save(batch + 1, finished=done)
                 last_saved = batch + 1
             if done:
                 break
     except KeyboardInterrupt:
         if group.leader and out is not None and log and log[-1]["batch"] > last_saved:
-            save_checkpoint(out, policy, optimizer, generator, config, int(log[-1]["batch"]), log)
+            save(int(log[-1]["batch"]))
         raise
     finally:
         bar.close()
     return TrainResult(policy, env, config, log, out)
 
 
-#: Source files whose code decides what a trained model is; their hash is part of the cache key.
-_MODEL_SOURCES = ("bodies.py", "tasks.py", "fields.py", "policy.py", "closed_loop.py", "loss.py", "training.py")
-
-
-def code_fingerprint(source: str) -> str:
-    """The code of a module without its docstrings, comments and layout (its syntax tree).
-
-    So that editing the prose of a model-defining module, or reflowing it, retrains nothing.
-    """
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
-                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
-
-
-def model_code_hash() -> str:
-    """motorkit's version and a hash of the code that defines training (bodies to training loop)."""
-    digest = hashlib.sha256(motorkit.__version__.encode())
-    for name in _MODEL_SOURCES:
-        digest.update(code_fingerprint((Path(motorkit.__file__).parent / name).read_text()).encode())
-    return digest.hexdigest()[:16]
-
-
-def cache_dir(config: TrainConfig) -> Path:
-    """Where the model of ``config`` lives in the cache: keyed on the full configuration and the code."""
-    data = config.to_dict()
-    data["device"] = data["workers"] = "any"  # neither changes the model beyond float rounding
-    if data["init"] is not None:
-        data["init"] = Path(data["init"]).name  # a cache entry's name already holds its own key
-    key = hashlib.sha256(json.dumps({"config": data, "code": model_code_hash()}, sort_keys=True).encode())
-    return build_dir() / "cache" / "models" / f"{config.effector}-{config.field}-{key.hexdigest()[:16]}"
-
-
-def train_cached(config: TrainConfig, progress: bool = True) -> TrainResult:
-    """Train ``config`` unless the cache holds its finished model; resume an unfinished entry.
-
-    Later chapters load the policies earlier chapters trained this way instead of training again.
-    """
-    out = cache_dir(config)
-    if (out / "checkpoint.pt").exists() and load_checkpoint(out).get("finished"):
-        return load_policy(out, config.device)
-    return train(config, out=out, progress=progress)
+def _spec_json(intervention: Intervention | dict[str, Any] | str) -> str:
+    """An intervention as the canonical JSON a configuration holds (and the cache key hashes)."""
+    if isinstance(intervention, Intervention):
+        intervention = intervention.spec()
+    if isinstance(intervention, str):
+        intervention = json.loads(intervention)
+    return json.dumps(from_spec(intervention).spec(), sort_keys=True)

@@ -12,6 +12,7 @@ from motorkit import generalization as gz
 from motorkit.fields import ForceField
 from motorkit.tasks import CentreOutReach, TaskConfig
 from motorkit.training import TrainConfig, TrainResult, build
+from motorkit.traininglog import TrainingLog
 
 
 def test_angular_distance_wraps_into_the_half_open_circle() -> None:
@@ -65,7 +66,7 @@ def test_start_grid_keeps_only_starts_the_test_set_fits() -> None:
 
 def test_with_task_runs_the_same_policy_on_a_longer_episode() -> None:
     env, policy = build(TrainConfig(duration=0.3))
-    result = TrainResult(policy, env, TrainConfig(duration=0.3), [], None)
+    result = TrainResult(policy, env, TrainConfig(duration=0.3), TrainingLog(), None)
     longer = gz.with_task(result, duration=0.6, delay=(0.1, 0.1))
     assert longer.policy is policy and longer.env.config.n_steps == 60 and longer.config.test_go_step == 10
     assert longer.evaluate(ForceField()).fingertip.shape == (8, 61, 2)
@@ -73,7 +74,7 @@ def test_with_task_runs_the_same_policy_on_a_longer_episode() -> None:
 
 def test_local_adaptation_config_narrows_the_task() -> None:
     env, policy = build(TrainConfig())
-    null = TrainResult(policy, env, TrainConfig(), [], out=None)
+    null = TrainResult(policy, env, TrainConfig(), TrainingLog(), out=None)
     null.out = "/tmp/some-null-checkpoint"
     config = gz.local_adaptation_config(null, [90.0], start=(35, 75), lr=3e-4, batches=50)
     assert config.starts == "fixed" and config.start == (35.0, 75.0) and config.directions == (90.0,)
@@ -85,7 +86,7 @@ def test_local_adaptation_config_narrows_the_task() -> None:
 
 def test_channel_force_distance_is_the_rms_difference_of_channel_forces() -> None:
     env, policy = build(TrainConfig(duration=0.3))
-    result = TrainResult(policy, env, TrainConfig(duration=0.3), [], None)
+    result = TrainResult(policy, env, TrainConfig(duration=0.3), TrainingLog(), None)
     from motorkit.fields import ForceChannel
 
     a = result.evaluate(ForceChannel())

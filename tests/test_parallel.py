@@ -14,7 +14,9 @@ from motorkit.loss import Batch
 from motorkit.closed_loop import Noise
 from motorkit.fields import HandLoad
 from motorkit.tasks import Trials
-from motorkit.training import TrainConfig, cache_dir, load_checkpoint, train
+from motorkit.checkpoints import load_checkpoint
+from motorkit.modelcache import cache_dir
+from motorkit.training import TrainConfig, train
 
 SMALL = TrainConfig(batch_size=16, batches=6, duration=0.2, compile=False, eval_every=3)
 
@@ -65,7 +67,7 @@ def test_take_shares_trials_out_evenly() -> None:
     second = parallel.take(batch, 1, 2)
     assert second.trials.target.tolist() == [[4.0, 5.0], [6.0, 7.0]] and second.trials.go.tolist() == [2, 3]
     assert second.noise.action[:, :, 0].tolist() == [[2.0, 3.0], [6.0, 7.0], [10.0, 11.0]]
-    assert second.field.matrix[:, 0, 2].tolist() == [8.0, 12.0]  # each trial keeps its own force law
+    assert second.load.matrix[:, 0, 2].tolist() == [8.0, 12.0]  # each trial keeps its own force law
     with pytest.raises(ValueError, match="evenly"):
         parallel.take(batch, 0, 3)
 

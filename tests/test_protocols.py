@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from motorkit.protocols import Block, block_configs, parse_blocks, run_protocol
-from motorkit.training import TrainConfig, cache_dir, train_cached
+from motorkit.modelcache import cache_dir, train_cached
+from motorkit.training import TrainConfig
 
 SMALL = TrainConfig(batch_size=16, batches=2, duration=0.2, eval_every=1, compile=False)
 

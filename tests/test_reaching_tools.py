@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 import torch
 
-from motorkit import adaptation, plots, recipes, training
+from motorkit import adaptation, modelcache, plots, recipes, training
 from motorkit import metrics as mm
 from motorkit.publish import widgets as mkw
 from motorkit.fields import FieldBatch, ForceField
 from motorkit.rollouts import Rollout
+from motorkit.traininglog import TrainingLog
 
 TINY = training.TrainConfig(effector="pointmass", batch_size=8, batches=2, duration=0.2, eval_every=2,
                             compile=False)
@@ -72,7 +73,7 @@ def test_two_bumps_are_not_a_bell():
 
 def test_strength_sweep_matches_one_rollout_per_strength():
     env, policy = training.build(TINY)
-    result = training.TrainResult(policy, env, TINY, [], None)
+    result = training.TrainResult(policy, env, TINY, TrainingLog(), None)
     strengths = [0.0, 8.0, 16.0]
     swept = adaptation.strength_sweep(result, "ccw", strengths)
     assert len(swept) == 3
@@ -89,7 +90,7 @@ def test_strength_sweep_matches_one_rollout_per_strength():
 def test_cached_recipes_load_without_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("MOTORKIT_BUILD_DIR", str(tmp_path / "build"))
     configs = [TINY, replace(TINY, seed=1)]
-    trained = [training.train_cached(c, progress=False) for c in configs]
+    trained = [modelcache.train_cached(c, progress=False) for c in configs]
 
     def no_sweep(*args, **kwargs):
         raise AssertionError("everything is cached: no sweep should start")
@@ -142,7 +143,7 @@ def reaches() -> dict:
     out = {}
     for name in ("arm26", "pointmass"):
         env, policy = training.build(replace(TINY, effector=name, duration=0.3))
-        result = training.TrainResult(policy, env, replace(TINY, effector=name, duration=0.3), [], None)
+        result = training.TrainResult(policy, env, replace(TINY, effector=name, duration=0.3), TrainingLog(), None)
         out[name] = (result.evaluate(ForceField("cw", 8.0)), env.effector)
     return out
 
@@ -167,8 +168,8 @@ def test_reaching_figures_render(reaches: dict):
 
 def test_training_and_adaptation_figures_render(reaches: dict):
     trials, _ = reaches["arm26"]
-    log = [{"batch": b, "loss": 1.0 / b, **({"test_endpoint_error_cm": 5.0 / b} if b % 5 == 0 else {})}
-           for b in range(1, 31)]
+    log = TrainingLog([{"batch": b, "loss": 1.0 / b, **({"test_endpoint_error_cm": 5.0 / b} if b % 5 == 0 else {})}
+                       for b in range(1, 31)])
     fig, (a1, a2, a3, a4) = plt.subplots(1, 4)
     plots.plot_loss_curves(a1, {"arm": log}, smooth=5)
     assert a1.get_yscale() == "log" and len(a1.lines) == 2

@@ -9,8 +9,8 @@ import torch
 
 from motorkit.fields import ForceField
 from motorkit.policy import Clamp, ClampSubspace, Perturb
-from motorkit.closed_loop import Noise, Simulator
-from motorkit.loss import EpisodeLoss
+from motorkit.closed_loop import LOSS_OUTPUTS, EpisodeRunner, Noise, Simulator
+from motorkit.loss import episode_loss
 from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
 from motorkit.training import TrainConfig, build, draw_batch
@@ -30,7 +30,7 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     config = TrainConfig(effector=effector, field="cw", batch_size=64, duration=0.5)
     env, policy = build(config)
     sim = Simulator(env, policy)
-    episode = EpisodeLoss(sim, unroll=config.unroll, compile=True)
+    episode = EpisodeRunner(sim, unroll=config.unroll, compile=True)
     generator = torch.Generator().manual_seed(3)
     trials = env.sample_trials(config.batch_size, generator)  # starts all over the region
     targets = trials.target
@@ -47,13 +47,13 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
             ours_obs = torch.cat([targets, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
             torch.testing.assert_close(ours_obs, obs, rtol=1e-4, atol=1e-5)  # motornet's observation, go signal aside
             part = slice(t0, t0 + episode.unroll)
-            state, outs = episode.fn(state, cue[part], loads, Noise(*(n[part] for n in noise)))
+            state, outs = episode.fn(state, cue[part], loads, Noise(*(n[part] for n in noise)), (), (), LOSS_OUTPUTS)
             for k in range(episode.unroll):
                 # the same actions and the same field force, through motornet's own stepping
                 load = torch.einsum("bij,bj->bi", matrices, reference.states["cartesian"][:, 2:])
                 action = env.effector.muscle.clip_activation(outs.command[k] + noise.action[t0 + k])
                 obs, *_ = reference.step(action, deterministic=True, endpoint_load=load)
-                torch.testing.assert_close(outs.cartesian[k], reference.states["cartesian"], rtol=1e-5, atol=1e-6)
+                torch.testing.assert_close(outs.hand[k], reference.states["cartesian"], rtol=1e-5, atol=1e-6)
             torch.testing.assert_close(state.joint, reference.states["joint"], rtol=1e-5, atol=1e-6)
             torch.testing.assert_close(state.muscle, reference.states["muscle"], rtol=1e-5, atol=1e-5)
     assert episode.compiled, "the compiled path fell back to eager: the test would not test the fast path"
@@ -149,8 +149,8 @@ def test_compiled_gradients_match_eager_and_one_graph_serves_every_chunk() -> No
         torch._dynamo.reset()
         counters.clear()
         policy.zero_grad()
-        episode = EpisodeLoss(sim, config.unroll, compile=compiled)
-        config.loss_weights().total(episode(batch)).backward()
+        runner = EpisodeRunner(sim, config.unroll, compile=compiled)
+        config.loss_weights().total(episode_loss(runner, batch)).backward()
         grads[compiled] = torch.cat([p.grad.flatten() for p in policy.parameters()])
     assert counters["stats"]["unique_graphs"] == 1  # the first chunk does not compile a graph of its own
     torch.testing.assert_close(grads[True], grads[False], rtol=1e-4, atol=1e-7)

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from motorkit import training
+from motorkit import modelcache, training
 from motorkit.sweeps import run_sweep
-from motorkit.training import TrainConfig, cache_dir, train_cached
+from motorkit.modelcache import cache_dir, train_cached
+from motorkit.training import TrainConfig
+from motorkit.traininglog import TrainingLog
 
 TINY = TrainConfig(batch_size=8, batches=2, duration=0.2, eval_every=2, compile=False)
 
@@ -28,7 +30,7 @@ def test_cache_trains_once_and_keys_on_configuration(monkeypatch: pytest.MonkeyP
         calls["n"] += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(training, "train", counting)
+    monkeypatch.setattr(modelcache, "train", counting)
     again = train_cached(TINY, progress=False)
     assert calls["n"] == 0 and again.log == first.log
     assert cache_dir(replace(TINY, seed=1)) != cache_dir(TINY)
@@ -66,14 +68,14 @@ def test_bad_job_count() -> None:
 # Reading sweep logs (the batch-size study of chapter 4)
 
 
-def _log(walls: list[float], eval_every: int) -> list[dict[str, float]]:
+def _log(walls: list[float], eval_every: int) -> TrainingLog:
     rows = []
     for i, w in enumerate(walls, start=1):
         row = {"batch": i, "loss": 1.0 / i, "wall_s": w}
         if i % eval_every == 0:
             row["test_distance_cm"] = 10.0 / i
         rows.append(row)
-    return rows
+    return TrainingLog(rows)
 
 
 def test_batch_seconds_leave_out_compile_evaluations_and_checkpoints() -> None:
@@ -89,7 +91,7 @@ def test_batch_seconds_leave_out_compile_evaluations_and_checkpoints() -> None:
     assert np.allclose(seconds, 0.1)
     assert sweeps.seconds_per_batch(log, checkpoint_every=4) == pytest.approx(0.1)
     assert np.allclose(sweeps.training_seconds(log, checkpoint_every=4), 0.1 * np.arange(1, 9))
-    batches, values = sweeps.learning_curve(log)
+    batches, values = log.curve("test_distance_cm")
     assert list(batches) == [2, 4, 6, 8] and values[0] == 5.0
 
 
@@ -143,7 +145,7 @@ def test_start_transient_measures_the_jump_and_the_recovery() -> None:
     tests = {2: 14.0, 4: 6.0, 6: 4.0, 8: 3.0}
     log = [{"batch": i, "distance_cm": v, "wall_s": float(i), **({"test_distance_cm": tests[i]} if i in tests else {})}
            for i, v in enumerate(losses, start=1)]
-    out = sweeps.start_transient(log, reference=5.0, window=3)
+    out = sweeps.start_transient(TrainingLog(log), reference=5.0, window=3)
     assert out["first"] == 3.0 and out["jump"] == 8.0 and out["test_peak"] == 14.0
     assert out["recovered_batch"] == pytest.approx(4 + 2 * (1.0 / 2.0))  # between batch 4 (6 cm) and 6 (4 cm)
 
@@ -180,12 +182,3 @@ def test_effect_against_spread_compares_the_batch_effect_with_network_difference
     assert effect["mean"] == pytest.approx(0.1) and effect["sd"] == pytest.approx(0.2)
     assert effect["spread"] == pytest.approx(np.mean([0.2, 0.2]))
 
-
-def test_last_evaluation_is_the_last_row_with_test_set_numbers() -> None:
-    from motorkit.sweeps import last_evaluation
-
-    log = [{"batch": 1, "loss": 1.0, "test_lateral_cm": 0.5}, {"batch": 2, "loss": 0.9},
-           {"batch": 3, "loss": 0.8, "test_lateral_cm": 0.2}, {"batch": 4, "loss": 0.7}]
-    assert last_evaluation(log)["batch"] == 3
-    with pytest.raises(ValueError, match="no test-set evaluation"):
-        last_evaluation([{"batch": 1, "loss": 1.0}])

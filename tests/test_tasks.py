@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from motorkit.bodies import START_REGION, joint_position, make_effector
-from motorkit.loss import Trace, episode_terms
+from motorkit.closed_loop import Trace
+from motorkit.loss import episode_terms
 from motorkit.tasks import GENERALIZATION_STARTS, TRAIN_REACH_FACTOR, CentreOutReach, TaskConfig
 
 
@@ -95,7 +96,8 @@ def test_loss_terms_are_measured_where_the_schedule_says() -> None:
     hand[:4] = trials.start  # at the start during the movement window (steps 0-3): not counted
     cart = torch.cat([hand, torch.zeros(t, b, 2)], dim=-1)
     cart[5, :, 2] = 1.0  # one step at 1 m/s, rest before and after
-    out = Trace(torch.full((t, b, 6), 0.5), cart, torch.full((t, b, 4), 2.0))
+    out = Trace(command=torch.full((t, b, 6), 0.5), action=None, load=None, hand=cart,
+                hidden=torch.full((t, b, 4), 2.0), joint=None, muscle=None)
     distance, effort, smoothness, hidden = episode_terms(out, schedule, 0.01).tolist()
     assert distance == pytest.approx(0.0, abs=1e-7) and effort == pytest.approx(0.25) and hidden == pytest.approx(4.0)
     # second differences of one 1 m/s blip: 1, -2, 1 (x 1e4 m/s^3), squared and averaged over 10 steps

@@ -11,8 +11,11 @@ import pytest
 import torch
 
 from motorkit import training
-from motorkit.training import (CheckpointError, TrainConfig, TrainingDiverged, load_checkpoint, load_policy,
-                               train)
+from motorkit.checkpoints import load_checkpoint
+from motorkit.closed_loop import EpisodeRunner, Simulator
+from motorkit.errors import CheckpointError, TrainingDiverged
+from motorkit.policy import ClampSubspace, Perturb
+from motorkit.training import TrainConfig, load_policy, train
 
 # batch 64 reuses the compiled step of the fidelity test; short episodes keep these tests quick
 SMALL = TrainConfig(batch_size=64, batches=6, duration=0.3, eval_every=3, checkpoint_every=3)
@@ -69,15 +72,15 @@ def test_checkpoint_holds_weights_config_and_log(tmp_path: Path) -> None:
 
 
 def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
-    original = training.EpisodeLoss.__call__
+    original = training.episode_loss
     calls = {"n": 0}
 
-    def nan_at_fifth(self, *args):
+    def nan_at_fifth(*args):
         calls["n"] += 1
-        terms = original(self, *args)
+        terms = original(*args)
         return {k: v * float("nan") for k, v in terms.items()} if calls["n"] == 5 else terms
 
-    monkeypatch.setattr(training.EpisodeLoss, "__call__", nan_at_fifth)
+    monkeypatch.setattr(training, "episode_loss", nan_at_fifth)
     with pytest.raises(TrainingDiverged, match=r"batch 5.*last good checkpoint.*batch 3"):
         train(replace(SMALL, compile=False), out=tmp_path, progress=False)
     payload = load_checkpoint(tmp_path)
@@ -127,24 +130,40 @@ def test_a_null_run_probes_against_another_field() -> None:
 def _clamped(compile: bool) -> training.TrainResult:
     basis = torch.linalg.qr(torch.randn(64, 2, generator=torch.Generator().manual_seed(0)))[0].T
     centre = 0.1 * torch.ones(64)
-    return train(replace(SMALL, compile=compile, batches=2, eval_every=1, clamp_basis=basis.tolist(),
-                         clamp_centre=centre.tolist(), clamp_steps=(0, 10)), progress=False)
+    clamp = ClampSubspace(slice(0, 10), basis, centre)
+    return train(replace(SMALL, compile=compile, batches=2, eval_every=1, interventions=(clamp,)), progress=False)
 
 
 def test_a_clamp_holds_its_subspace_while_the_network_learns_and_is_tested() -> None:
     compiled, eager = _clamped(True), _clamped(False)
     assert [r["loss"] for r in compiled.log] == pytest.approx([r["loss"] for r in eager.log], rel=1e-4)
-    clamp = compiled.config.hidden_clamp()
+    (clamp,) = compiled.config.hidden_interventions()
     hidden = torch.as_tensor(compiled.evaluate().hidden)  # the clamp is part of the network when it is tested
     held = (hidden - clamp.centre) @ clamp.basis.T
     assert held[:, 1:11].abs().max() < 1e-5 and held[:, 11:].abs().max() > 1e-3  # steps 0-9 only
 
 
+def _subspace(basis: list, centre: list) -> dict:
+    return {"kind": "ClampSubspace", "steps": {"from": 0, "to": None}, "basis": basis, "centre": centre}
+
+
+def test_a_network_learns_under_any_intervention_its_tests_can_apply() -> None:
+    pulse = Perturb([3, 4], 0.5 * torch.ones(64))
+    pulsed = [train(replace(SMALL, compile=c, batches=2, eval_every=1, interventions=(pulse,)), progress=False)
+              for c in (True, False)]
+    assert [r["loss"] for r in pulsed[0].log] == pytest.approx([r["loss"] for r in pulsed[1].log], rel=1e-4)
+    plain = train(replace(SMALL, compile=False, batches=2, eval_every=1), progress=False)
+    assert pulsed[1].log[0]["loss"] != plain.log[0]["loss"]
+    (held,) = pulsed[1].config.hidden_interventions()
+    assert isinstance(held, Perturb) and held.steps == [3, 4] and torch.equal(held.delta, pulse.delta)
+    assert pulsed[1].evaluate().config["interventions"] == ["Perturb"]  # part of the network when tested
+
+
 @pytest.mark.parametrize("bad, message", [
-    ({"clamp_centre": (0.0,) * 64}, "without its basis"),
-    ({"clamp_basis": ((1.0,) * 64,), "clamp_centre": (0.0,) * 64}, "orthonormal"),
-    ({"clamp_basis": ((1.0,) + (0.0,) * 63,), "clamp_centre": (0.0,) * 3}, "64 numbers"),
-    ({"clamp_basis": ((1.0,) + (0.0,) * 63,), "clamp_centre": (0.0,) * 64, "clamp_steps": (5, 2)}, "first < last"),
+    ({"interventions": (_subspace([[1.0] * 64], [0.0] * 64),)}, "orthonormal"),
+    ({"interventions": (_subspace([[1.0] + [0.0] * 63], [0.0] * 3),)}, "64 numbers"),
+    ({"interventions": ({"kind": "Clamp", "steps": [1], "units": [70]},)}, r"\[0, 64\)"),
+    ({"interventions": ({"kind": "Lobotomy", "steps": [1]},)}, "unknown intervention"),
     ({"probe_field": "sideways"}, "sideways"),
 ])
 def test_bad_clamps_and_probes_are_refused(bad: dict, message: str) -> None:
@@ -168,12 +187,12 @@ def test_bad_configurations_are_refused(bad: dict) -> None:
 def test_train_step_weighs_the_named_terms_and_logs_each() -> None:
     config = replace(SMALL, compile=False, effort_weight=1e-3, smoothness_weight=1e-6, hidden_weight=1e-2)
     env, policy = training.build(config)
-    sim = training.Simulator(env, policy)
-    episode = training.EpisodeLoss(sim, config.unroll, compile=False)
+    sim = Simulator(env, policy)
+    runner = EpisodeRunner(sim, config.unroll, compile=False)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     batch = training.draw_batch(env, sim, config.force_field(), 8, torch.Generator().manual_seed(0))
     before = {k: v.clone() for k, v in policy.state_dict().items()}
-    row = training.train_step(episode, optimizer, batch, config.loss_weights(), config.grad_clip)
+    row = training.train_step(runner, optimizer, batch, config.loss_weights(), config.grad_clip)
     assert set(row) == {"loss", "loss_distance", "loss_effort", "loss_smoothness", "loss_hidden"}
     expected = (row["loss_distance"] + 1e-3 * row["loss_effort"] + 1e-6 * row["loss_smoothness"]
                 + 1e-2 * row["loss_hidden"])
@@ -192,11 +211,3 @@ def test_train_step_is_short_enough_to_print() -> None:
     lines = inspect.getsource(training.train_step).splitlines()
     assert len(lines) <= 20 and max(len(line) for line in lines) <= 80
 
-
-def test_code_fingerprint_ignores_prose_but_not_code() -> None:
-    """Editing a docstring, a comment or the layout of a model-defining module retrains nothing."""
-    code = 'def f(x):\n    """Double."""\n    return 2 * x  # twice\n'
-    reworded = 'def f(x):\n    """Twice x, reworded."""\n\n    return 2*x\n'
-    changed = 'def f(x):\n    """Double."""\n    return 3 * x\n'
-    assert training.code_fingerprint(code) == training.code_fingerprint(reworded)
-    assert training.code_fingerprint(code) != training.code_fingerprint(changed)

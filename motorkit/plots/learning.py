@@ -16,23 +16,20 @@ from matplotlib.figure import Figure
 
 from motorkit.plots.colors import FIELD_COLORS, FIELD_LABELS, batch_size_colors
 from motorkit.plots.style import finish, plain_log_ticks, plot_band
+from motorkit.traininglog import TrainingLog
 
 
 # --------------------------------------------------------------------------------------------------
 # Training and adaptation (chapters 2 and 3)
 
 
-def plot_loss_curves(ax: Axes, logs: dict[str, list[dict]], colors: dict[str, object] | None = None,
+def plot_loss_curves(ax: Axes, logs: dict[str, TrainingLog], colors: dict[str, object] | None = None,
                      smooth: int = 25, key: str = "loss", log_scale: bool = True) -> Axes:
     """Training loss per batch of each run in ``logs`` (label -> training log): faint raw, bold running mean."""
-    from motorkit.sweeps import moving_average
-
     for n, (label, log) in enumerate(logs.items()):
         color = (colors or {}).get(label, f"C{n}")
-        batches = np.array([r["batch"] for r in log])
-        values = np.array([r[key] for r in log])
-        ax.plot(batches, values, color=color, lw=0.6, alpha=0.35)
-        ax.plot(batches, moving_average(values, smooth, centred=True), color=color, lw=2, label=label)
+        ax.plot(*log.curve(key), color=color, lw=0.6, alpha=0.35)
+        ax.plot(*log.curve(key, smooth), color=color, lw=2, label=label)
     if log_scale:
         ax.set_yscale("log")
         plain_log_ticks(ax.yaxis, minor_marks=True)
@@ -40,13 +37,12 @@ def plot_loss_curves(ax: Axes, logs: dict[str, list[dict]], colors: dict[str, ob
     return ax
 
 
-def plot_eval_curves(ax: Axes, logs: dict[str, list[dict]], key: str = "test_endpoint_error_cm",
+def plot_eval_curves(ax: Axes, logs: dict[str, TrainingLog], key: str = "test_endpoint_error_cm",
                      colors: dict[str, object] | None = None, log_scale: bool = True) -> Axes:
     """A test-set metric logged during training (``key`` of the eval rows) against batches, per run."""
     for n, (label, log) in enumerate(logs.items()):
-        rows = [r for r in log if key in r]
         color = (colors or {}).get(label, f"C{n}")
-        ax.plot([r["batch"] for r in rows], [r[key] for r in rows], "o-", color=color, ms=3, lw=1.5, label=label)
+        ax.plot(*log.curve(key), "o-", color=color, ms=3, lw=1.5, label=label)
     if log_scale:
         ax.set_yscale("log")
         plain_log_ticks(ax.yaxis, minor_marks=True)
