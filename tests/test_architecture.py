@@ -62,7 +62,7 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> dict[str, i
                 targets.append(submodule if submodule in modules else _known(base, modules))
         for target in targets:
             if target is not None and target != module:
-                found.setdefault(target, node.lineno)
+                found[target] = min(found.get(target, node.lineno), node.lineno)
     return found
 
 
