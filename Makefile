@@ -64,7 +64,7 @@ book: setup vendor
 	$(PY) -m motorkit.publish execute $(PUBLISH_ARGS)
 	$(PY) -m motorkit.publish build
 	@echo
-	@echo "The book is built. Open: $(CURDIR)/_build/html/index.html"
+	@echo "The book is built. Open: $${MOTORKIT_BUILD_DIR:-$(CURDIR)/_build}/html/index.html"
 
 # pytest executes every chapter and builds the book once per session (tests/conftest.py), so a
 # failing chapter is reported as a failing test and pytest always ends with its summary line.

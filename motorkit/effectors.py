@@ -207,6 +207,18 @@ def segment_points(effector: mn.effector.Effector, position: torch.Tensor) -> np
     return np.stack([np.zeros_like(elbow), elbow, hand], axis=1)
 
 
+def pointmass_anchors(effector: mn.effector.Effector) -> np.ndarray:
+    """World-fixed anchor points (n_muscles, 2) in metres of the point mass's muscles, from motornet's muscle paths.
+
+    Each muscle pulls the mass straight towards its anchor (the drawings draw them, the colour table
+    colours each muscle by its anchor's direction).
+    """
+    fixation = effector.path_fixation_body.reshape(-1).cpu().numpy()
+    coords = effector.path_coordinates[0].cpu().numpy().T  # (n_points, 2)
+    index = effector.muscle_index.cpu().numpy()
+    return np.array([coords[(index == m + 1) & (fixation == 0)][0] for m in range(effector.n_muscles)])
+
+
 def posture_grid(effector: mn.effector.Effector, n: int = 61) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """An n x n grid over the arm's joint limits: ``(shoulder_deg (n,), elbow_deg (n,), joint (n*n, 4))``.
 

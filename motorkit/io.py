@@ -18,9 +18,21 @@ from typing import Any, Callable
 REPO_ROOT: Path = Path(__file__).resolve().parent.parent
 
 
-def build_dir() -> Path:
-    """The build folder: ``$MOTORKIT_BUILD_DIR`` if set, else ``<repo>/_build``."""
-    return Path(os.environ.get("MOTORKIT_BUILD_DIR", REPO_ROOT / "_build")).resolve()
+def build_dir(root: str | os.PathLike | None = None) -> Path:
+    """The build folder: ``$MOTORKIT_BUILD_DIR`` if set, else ``<root>/_build`` (``root``: this repository).
+
+    The one switch for where a build goes: the chapters' kernels (trained models, metrics),
+    ``python -m motorkit.publish`` (execute, build, student, course, seeds; ``--build-dir`` sets
+    it) and the tests all read it. Only ``make lab`` drops it (``motorkit.publish.lab``).
+    """
+    if os.environ.get("MOTORKIT_BUILD_DIR"):
+        return Path(os.environ["MOTORKIT_BUILD_DIR"]).resolve()
+    return (Path(REPO_ROOT if root is None else root) / "_build").resolve()
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when inside it (for messages and reports), else absolute."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def compile_cache_dir(build: Path | None = None) -> Path:

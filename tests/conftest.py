@@ -1,14 +1,15 @@
 """Shared fixtures: the chapters are executed, and the book built, once per test session.
 
 ``executed_chapters`` runs every chapter in ``_toc.yml`` through papermill (``motorkit.publish``)
-into ``_build/executed/``; each chapter also writes ``_build/metrics/<stem>.json`` there, which is
+into ``<build>/executed/``; each chapter also writes ``<build>/metrics/<stem>.json`` there, which is
 what the science tests read (ask for this fixture, then ``motorkit.io.read_metrics(stem)``).
-``built_book`` renders the executed copies into ``_build/html``.
+``built_book`` renders the executed copies into ``<build>/html``.
 
-Set ``MOTORKIT_REUSE_BUILD=1`` to reuse what an earlier ``make book`` left in ``_build`` instead of
-executing and building again (quick iterations on the tests themselves; ``make test`` never sets it).
-With ``MOTORKIT_BUILD_DIR`` the tests read that build instead (``python -m motorkit.publish seeds``
-checks the science tests against each seed's build this way).
+``<build>`` is the build folder of ``python -m motorkit.publish``: ``$MOTORKIT_BUILD_DIR`` if set
+(``python -m motorkit.publish seeds`` checks the science tests against each seed's build this way),
+else ``_build`` (``motorkit.io.build_dir``). Set ``MOTORKIT_REUSE_BUILD=1`` to reuse what an earlier
+``make book`` (with the same ``MOTORKIT_BUILD_DIR``) left there instead of executing and building
+again (quick iterations on the tests themselves; ``make test`` never sets it).
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ import pytest
 import torch
 
 from motorkit import publish
-from motorkit.io import use_compile_cache
+from motorkit.io import build_dir, use_compile_cache
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The build the tests read: ``$MOTORKIT_BUILD_DIR`` (e.g. a seed build of ``publish seeds``), else ``_build``.
-BUILD = Path(os.environ.get("MOTORKIT_BUILD_DIR", ROOT / "_build")).resolve()
+#: The build the tests read and write: ``$MOTORKIT_BUILD_DIR`` (e.g. a seed build of ``publish seeds``), else ``_build``.
+BUILD = build_dir(ROOT)
 use_compile_cache()  # unit tests, chapters and their workers share one inductor cache under the build folder
 
 
 def _reuse() -> bool:
-    """True when the session should reuse an existing ``_build`` (``MOTORKIT_REUSE_BUILD=1``)."""
+    """True when the session should reuse an existing build (``MOTORKIT_REUSE_BUILD=1``)."""
     return os.environ.get("MOTORKIT_REUSE_BUILD") == "1"
 
 
@@ -53,12 +54,12 @@ def executed_chapters() -> dict[str, publish.ChapterResult]:
 
 @pytest.fixture(scope="session")
 def built_book(executed_chapters: dict[str, publish.ChapterResult]) -> Path:
-    """The HTML book in ``_build/html``, built once from the executed chapters."""
+    """The HTML book in ``<build>/html``, built once from the executed chapters."""
     html = BUILD / "html"
     if _reuse() and (html / "index.html").exists():
         return html
     try:
-        publish.build(ROOT)
+        publish.build(ROOT, build=BUILD)
     except publish.PublishError as exc:
         pytest.fail(f"the book did not build:\n{exc}", pytrace=False)
     return html

@@ -23,9 +23,10 @@ import pytest
 
 from browser import chromium_context
 from motorkit import publish
+from motorkit.io import build_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "_build"
+BUILD = build_dir(ROOT)  # the build conftest's fixtures made (MOTORKIT_BUILD_DIR, else _build)
 
 pytestmark = pytest.mark.slow
 

@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from motorkit import exercises, publish
 from motorkit.publish.course import SESSIONS, SNAPSHOT, course_table, with_run_times, write_snapshot
 
@@ -38,7 +40,8 @@ def _root(tmp_path: Path, snapshot: dict) -> Path:
     return root
 
 
-def test_table_gives_exercises_and_measured_run_times(tmp_path: Path) -> None:
+def test_table_gives_exercises_and_measured_run_times(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOTORKIT_BUILD_DIR", raising=False)  # the build is <root>/_build
     root = _root(tmp_path, {"02_null_field": {"first_run_seconds": 359.0, "first_run_trained": 7,
                                               "cached_seconds": 20.0}})
     timings = root / "_build" / "executed" / "timings.json"

@@ -138,9 +138,12 @@ def test_fibres_never_reach_passive_range_within_joint_limits(arm):
 def test_pointmass_moves_towards_the_active_muscles_anchor(pointmass):
     r = fx.simulate_constant(pointmass, fx.single_muscle_excitations(pointmass, 0.01), 0.2)
     expected = {"UpperRight": (1, 1), "UpperLeft": (-1, 1), "LowerRight": (1, -1), "LowerLeft": (-1, -1)}
+    anchors = fx.pointmass_anchors(pointmass)
+    assert anchors.shape == (4, 2)
     for name, signs in expected.items():
         d = r.displacement[index(pointmass, name)]
         assert np.sign(d).tolist() == list(signs)
+        assert np.sign(anchors[index(pointmass, name)]).tolist() == list(signs)  # towards its anchor
         assert abs(abs(d[0]) - abs(d[1])) < 1e-6  # straight along the diagonal
 
 

@@ -9,6 +9,17 @@ import pytest
 from motorkit import io
 
 
+def test_build_dir_is_the_variable_else_the_projects_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One switch: ``MOTORKIT_BUILD_DIR`` wins over any project root; unset or empty, ``<root>/_build``."""
+    monkeypatch.delenv("MOTORKIT_BUILD_DIR", raising=False)
+    assert io.build_dir() == (io.REPO_ROOT / "_build").resolve()
+    assert io.build_dir(tmp_path / "project") == (tmp_path / "project" / "_build").resolve()
+    monkeypatch.setenv("MOTORKIT_BUILD_DIR", "")
+    assert io.build_dir(tmp_path) == (tmp_path / "_build").resolve()
+    monkeypatch.setenv("MOTORKIT_BUILD_DIR", str(tmp_path / "seed3"))
+    assert io.build_dir() == io.build_dir(tmp_path / "project") == (tmp_path / "seed3").resolve()
+
+
 def test_metrics_dir_follows_the_build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MOTORKIT_METRICS_DIR", raising=False)
     monkeypatch.setenv("MOTORKIT_BUILD_DIR", str(tmp_path / "build"))

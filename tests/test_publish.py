@@ -1,8 +1,10 @@
-"""The papermill gate (``motorkit.publish.gate``), on small throw-away projects in ``tmp_path``."""
+"""The papermill gate (``motorkit.publish.gate``) and its command line (``motorkit.publish.cli``), on small
+throw-away projects in ``tmp_path``."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +13,15 @@ import nbformat
 import pytest
 
 from motorkit import publish
-from motorkit.publish import gate
+from motorkit.publish import cli, gate
 
 TOC = "format: jb-book\nroot: intro\nchapters:\n{chapters}"
+
+
+@pytest.fixture(autouse=True)
+def _no_build_dir_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The throw-away projects build into their own ``_build`` unless a test sets ``MOTORKIT_BUILD_DIR``."""
+    monkeypatch.delenv("MOTORKIT_BUILD_DIR", raising=False)
 
 
 def make_project(root: Path, notebooks: dict[str, list[tuple[str, str, list[str]]]], extra_entries: tuple[str, ...] = ()) -> Path:
@@ -32,10 +40,15 @@ def make_project(root: Path, notebooks: dict[str, list[tuple[str, str, list[str]
     return root
 
 
-def run_publish(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m motorkit.publish <args> --root <root>`` as a subprocess."""
+def run_publish(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m motorkit.publish <args> --root <root>`` as a subprocess (``env``: variables to add)."""
     return subprocess.run([sys.executable, "-m", "motorkit.publish", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+
+
+def files_in(folder: Path) -> set[str]:
+    """The files under ``folder``, as paths relative to it."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_failing_cell_fails_the_command_naming_notebook_and_cell(tmp_path: Path) -> None:
@@ -104,11 +117,69 @@ def test_parameters_environment_and_hidden_cells(tmp_path: Path) -> None:
     assert timings["chapters"]["ok"]["ok"] is True and timings["chapters"]["ok"]["seconds"] > 0
 
 
+def test_the_build_folder_variable_takes_an_execution_out_of_build(tmp_path: Path) -> None:
+    """``MOTORKIT_BUILD_DIR=DIR python -m motorkit.publish execute ...``: the executed copy, the chapter's
+    metrics (its kernel's build folder is DIR) and the timings go under DIR, nothing into ``_build``."""
+    root = make_project(tmp_path / "project", {"ok": [
+        ("code", "seed = 0", ["parameters"]),
+        ("code", "from motorkit.io import build_dir, write_metrics\n"
+                 "write_metrics('ok', {'seed': seed, 'build': str(build_dir())})", []),
+    ]})
+    out = tmp_path / "seed3"
+    proc = run_publish(root, "execute", "--only", "ok", "-p", "seed", "3", env={"MOTORKIT_BUILD_DIR": str(out)})
+    assert proc.returncode == 0, proc.stderr
+    assert not (root / "_build").exists()
+    assert json.loads((out / "metrics" / "ok.json").read_text()) == {"seed": 3, "build": str(out.resolve())}
+    assert {"executed/ok.ipynb", "executed/timings.json"} <= files_in(out)
+    assert json.loads((out / "executed" / "timings.json").read_text())["chapters"]["ok"]["parameters"] == {"seed": 3}
+
+
+def test_one_build_folder_for_execute_build_student_and_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--build-dir DIR`` and ``MOTORKIT_BUILD_DIR=DIR`` are one switch: execute, the book build (staged
+    sources, HTML, log), the student edition and the course's run times all use DIR, never ``_build``.
+
+    papermill and npm are stood in for; Jupyter Book really builds the one-chapter book.
+    """
+    import papermill
+
+    root = make_project(tmp_path / "project", {"ok": [
+        ("markdown", "# A chapter", []),
+        ("code", "seed = 0", ["parameters"]),
+        ("code", "answer = ...", ["exercise"]),
+    ]})
+    (root / "_config.yml").write_text('title: A small book\nexecute:\n  execute_notebooks: "off"\n')
+    (root / "book").mkdir()
+    out = tmp_path / "elsewhere"
+    kernels = []
+
+    def execute_notebook(source: str, output: str, **kwargs) -> None:  # a kernel that runs nothing
+        kernels.append(os.environ["MOTORKIT_BUILD_DIR"])
+        Path(output).write_bytes(Path(source).read_bytes())
+
+    def vendor(root: Path, build: Path) -> Path:  # npm ci, without npm
+        (build / "extra" / "vendor").mkdir(parents=True, exist_ok=True)
+        return build / "extra"
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    monkeypatch.setattr(gate, "vendor", vendor)
+    assert publish.main(["execute", "--root", str(root), "--build-dir", str(out)]) == 0
+    assert publish.main(["build", "--no-strict", "--root", str(root), "--build-dir", str(out)]) == 0
+    monkeypatch.setenv("MOTORKIT_BUILD_DIR", str(out))
+    assert publish.main(["student", "--root", str(root)]) == 0
+    assert publish.main(["course", "--root", str(root)]) == 0
+    assert not (root / "_build").exists()
+    assert kernels == [str(out.resolve())]
+    assert {"executed/ok.ipynb", "executed/timings.json", "src/_toc.yml", "src/notebooks/ok.ipynb",
+            "src/student/ok.ipynb", "html/index.html", "html/notebooks/ok.html", "jb-build.log",
+            "student/ok.ipynb"} <= files_in(out)
+    assert "cached_seconds" in json.loads((root / "book" / "course_times.json").read_text())["chapters"]["ok"]
+
+
 def test_parameter_values_are_typed() -> None:
     """``-p`` values are read as papermill does: numbers, booleans, None, else strings."""
-    assert gate._value("3") == 3 and gate._value("0.5") == 0.5
-    assert gate._value("true") is True and gate._value("None") is None
-    assert gate._value("arm26") == "arm26"
+    assert cli._value("3") == 3 and cli._value("0.5") == 0.5
+    assert cli._value("true") is True and cli._value("None") is None
+    assert cli._value("arm26") == "arm26"
 
 
 def test_remote_assets_are_found(tmp_path: Path) -> None:
@@ -144,9 +215,13 @@ def test_seeds_run_executes_each_seed_and_reports_which_claims_held(tmp_path: Pa
     assert (root / "_build" / "seeds" / "1" / "cache").is_symlink()  # models shared with the main build
     assert json.loads((root / "book" / "robustness.json").read_text()) == report  # the committed copy
     assert "FAILED for seed 2: test_science_toy::test_value_is_small" in proc.stdout
-    proc = run_publish(root, "seeds", "1")  # no seed 0 or 2: the committed copy keeps seeds 0-2
+    other = tmp_path / "other-build"  # no seed 0 or 2: the committed copy keeps seeds 0-2
+    proc = run_publish(root, "seeds", "1", "--build-dir", str(other))
     assert proc.returncode == 0 and "left as it is" in proc.stdout
     assert json.loads((root / "book" / "robustness.json").read_text()) == report
+    assert json.loads((other / "seeds" / "robustness.json").read_text())["seeds"] == [1]  # the run in that build
+    assert (other / "seeds" / "1" / "cache").resolve() == (other / "cache").resolve()
+    assert (root / "_build" / "seeds" / "robustness.json").read_text() == json.dumps(report, indent=1, sort_keys=True) + "\n"
     assert run_publish(root, "execute", "3").returncode != 0  # seed numbers belong to 'seeds' only
 
 

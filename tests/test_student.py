@@ -62,12 +62,13 @@ def test_the_sources_are_left_alone() -> None:
 
 
 def test_make_student_command(tmp_path: Path) -> None:
-    """``python -m motorkit.publish student`` writes ``_build/student`` and says so in one line."""
-    proc = subprocess.run([sys.executable, "-m", "motorkit.publish", "student", "--root", str(ROOT)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    """``python -m motorkit.publish student`` writes ``<build>/student`` and says so in one line."""
+    build = tmp_path / "build"  # the build folder of the command line (default _build)
+    proc = subprocess.run([sys.executable, "-m", "motorkit.publish", "student", "--root", str(ROOT),
+                           "--build-dir", str(build)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "student edition: 8 chapter(s)" in proc.stdout
-    assert (ROOT / "_build" / "student" / "01_effectors.ipynb").exists()
+    assert (build / "student" / "01_effectors.ipynb").exists()
 
 
 @pytest.mark.slow

@@ -42,7 +42,6 @@ from motorkit.plots.bodies import (
     plot_moment_arms,
     plot_muscle_curves,
     plot_single_muscle_paths,
-    pointmass_anchors,
 )
 from motorkit.plots.colors import (
     ARM_MUSCLE_COLORS,
@@ -108,7 +107,7 @@ __all__ = [
     "ARM_MUSCLE_COLORS", "ARM_MUSCLE_ROLES", "FIELD_COLORS", "FIELD_LABELS", "NETWORK_COLORS", "EFFECTOR_COLORS",
     "DIRECTION_COLORS", "BLOCK_COLORS", "LEARNING_COLORS", "target_colors", "direction_color", "muscle_colors", "batch_size_colors",
     # bodies
-    "pointmass_anchors", "arm_muscle_paths", "draw_arm", "draw_joint_angles", "draw_effector", "effector_title",
+    "arm_muscle_paths", "draw_arm", "draw_joint_angles", "draw_effector", "effector_title",
     "effector_limits", "draw_workspace", "plot_hand_paths", "plot_excitation_paths", "plot_single_muscle_paths",
     "plot_excitation_response", "plot_muscle_curves", "plot_moment_arms",
     # reaching

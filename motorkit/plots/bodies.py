@@ -26,14 +26,6 @@ from motorkit.plots.style import finish
 # Drawing the bodies
 
 
-def pointmass_anchors(effector) -> np.ndarray:
-    """World-fixed anchor points (n_muscles, 2) of the point mass's muscles, from motornet's muscle paths."""
-    fixation = effector.path_fixation_body.reshape(-1).cpu().numpy()
-    coords = effector.path_coordinates[0].cpu().numpy().T  # (n_points, 2)
-    index = effector.muscle_index.cpu().numpy()
-    return np.array([coords[(index == m + 1) & (fixation == 0)][0] for m in range(effector.n_muscles)])
-
-
 def _segment_point(p0: np.ndarray, p1: np.ndarray, frac: float, offset: float) -> np.ndarray:
     """A point ``frac`` of the way along p0->p1, shifted ``offset`` m along its counter-clockwise normal."""
     d = p1 - p0
@@ -147,7 +139,7 @@ def draw_effector(
         if workspace:
             ax.add_patch(plt.Rectangle(lo, *(hi - lo), fc="0.93", ec="0.5", lw=1, zorder=0,
                                        label="workspace"))
-        anchors = pointmass_anchors(effector)
+        anchors = fx.pointmass_anchors(effector)
         if muscles:
             for a, c, lab in zip(anchors, colors, labels):
                 ax.plot([a[0], pos[0]], [a[1], pos[1]], color=c, lw=2.5, label=lab, zorder=2)

@@ -91,11 +91,9 @@ def muscle_colors(effector) -> list:
     Arm: :data:`ARM_MUSCLE_COLORS`. Point mass: the colour of the direction the muscle pulls the mass
     from the origin (its anchor direction), matching :func:`target_colors`.
     """
-    from motorkit.plots.bodies import pointmass_anchors  # bodies draws in these colours
-
     if fx.effector_name(effector) == "arm26":
         return [ARM_MUSCLE_COLORS[n] for n in effector.muscle_name]
-    anchors = pointmass_anchors(effector)
+    anchors = fx.pointmass_anchors(effector)
     return [direction_color(np.degrees(np.arctan2(a[1], a[0]))) for a in anchors]
 
 

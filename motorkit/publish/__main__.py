@@ -1,8 +1,8 @@
-"""``python -m motorkit.publish``: the command line of the papermill gate (:func:`motorkit.publish.gate.main`)."""
+"""``python -m motorkit.publish``: runs :func:`motorkit.publish.cli.main`, the command line of the book's machinery."""
 
 import sys
 
-from motorkit.publish.gate import main
+from motorkit.publish.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

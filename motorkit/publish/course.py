@@ -4,6 +4,7 @@ The instructor notes (``book/instructor_notes.md``) include the table that :func
 writes when the book is staged: the sessions are listed here, the exercises are read from the
 chapters' scaffold cells, and each chapter's run times are measured: a chapter's first run, which
 trains its networks, and a later run, which finds them cached. The build's ``executed/timings.json``
+(in the build folder, :func:`motorkit.io.build_dir`)
 keeps both across executions (:func:`with_run_times`); where this build measured only one, the
 other comes from ``book/course_times.json``, the run times of earlier builds that
 ``python -m motorkit.publish course`` writes (commit it after a cold and a warm build).
@@ -15,6 +16,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from motorkit.io import build_dir
 
 #: The run times measured in earlier builds, committed: a build shows its own where it has them.
 SNAPSHOT = Path("book") / "course_times.json"
@@ -103,17 +106,23 @@ def course_table(root: Path, timings_path: Path) -> str:
     return "\n".join(rows) + "\n"
 
 
-def write_course_table(root: Path, src: Path) -> Path:
-    """Write the table beside the staged instructor notes (``<src>/book/course_at_a_glance.md``)."""
+def _timings(root: Path, build: Path | None) -> Path:
+    """The build's timings file (``build`` defaults to :func:`motorkit.io.build_dir`)."""
+    return (build_dir(root) if build is None else build) / "executed" / "timings.json"
+
+
+def write_course_table(root: Path, src: Path, build: Path | None = None) -> Path:
+    """Write the table, with the run times of ``build``, beside the staged instructor notes
+    (``<src>/book/course_at_a_glance.md``)."""
     path = src / "book" / "course_at_a_glance.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(course_table(root, root / "_build" / "executed" / "timings.json"))
+    path.write_text(course_table(root, _timings(root, build)))
     return path
 
 
-def write_snapshot(root: Path) -> Path:
-    """Merge this build's run times into ``book/course_times.json`` (commit it: the notes fall back on it)."""
-    times = run_times(root, root / "_build" / "executed" / "timings.json")
+def write_snapshot(root: Path, build: Path | None = None) -> Path:
+    """Merge the run times of ``build`` into ``book/course_times.json`` (commit it: the notes fall back on it)."""
+    times = run_times(root, _timings(root, build))
     path = root / SNAPSHOT
     path.write_text(json.dumps({"chapters": times}, indent=2, sort_keys=True) + "\n")
     return path

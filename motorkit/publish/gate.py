@@ -1,28 +1,19 @@
-"""Publish the book: execute every chapter with papermill, then render the executed copies.
+"""The papermill gate: execute every chapter with papermill, then render the executed copies.
 
-The book is never built from the sources in ``notebooks/``. Each chapter listed in ``_toc.yml`` is
-executed by papermill (its ``parameters`` cell can be overridden) into ``_build/executed/``; Jupyter
-Book then renders those copies, with execution off, into ``_build/html/``. A failing cell fails the
-whole command, naming the notebook and the cell::
+The book is never built from the sources in ``notebooks/``. Each chapter listed in ``_toc.yml``
+(:mod:`motorkit.publish.chapters`) is executed by papermill (its ``parameters`` cell can be
+overridden) into ``<build>/executed/``; Jupyter Book then renders those copies, with execution off,
+into ``<build>/html/``. A failing cell fails the whole command, naming the notebook and the cell.
+The command line is :mod:`motorkit.publish.cli` (``python -m motorkit.publish``).
 
-    python -m motorkit.publish                    # execute every chapter, then build the HTML
-    python -m motorkit.publish execute -p seed 1  # only execute (parameters go to every chapter)
-    python -m motorkit.publish execute --only 01_effectors
-    python -m motorkit.publish build              # only render _build/executed into _build/html
-    python -m motorkit.publish check              # every chapter has exactly one `parameters` cell
-    python -m motorkit.publish vendor             # npm ci, then copy the widget manager and MathJax
-    python -m motorkit.publish seeds 1 2          # every chapter with other seeds, claims checked
-    python -m motorkit.publish student            # the student edition into _build/student (no solutions)
-    python -m motorkit.publish course             # this build's run times into book/course_times.json
-    python -m motorkit.publish lab --no-browser   # JupyterLab on a working copy (motorkit.publish.lab)
-
-Chapter kernels run in this Python (the project's venv), with the notebooks folder as working
-directory and ``MOTORKIT_BUILD_DIR`` set to the absolute ``_build`` folder (``motorkit.io.build_dir``).
+Everything goes into one build folder, ``<build>``: the ``build`` argument of each function, by
+default :func:`motorkit.io.build_dir` (``$MOTORKIT_BUILD_DIR``, else ``<root>/_build``). Chapter
+kernels run in this Python (the project's venv), with the notebooks folder as working directory and
+``MOTORKIT_BUILD_DIR`` set to the absolute build folder, so that their models and metrics go there too.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
@@ -38,17 +29,23 @@ from typing import Any, Iterator, Sequence
 
 import nbformat
 
-from motorkit.io import compile_cache_dir
-from motorkit.publish.course import with_run_times, write_course_table, write_snapshot
+from motorkit.io import build_dir, compile_cache_dir
+from motorkit.publish.chapters import (
+    PARAMETERS_TAG,
+    SOURCE_SUFFIXES,
+    PublishError,
+    chapter_notebooks,
+    entry_source,
+    parameters_problem,
+    toc_entries,
+)
+from motorkit.publish.course import with_run_times, write_course_table
 from motorkit.publish.student import write_student
 
-#: Tag of the cell papermill overrides, and of the cell papermill inserts after it.
-PARAMETERS_TAG = "parameters"
+#: Tag of the cell papermill inserts after the ``parameters`` cell.
 INJECTED_TAG = "injected-parameters"
 #: Tag the executed copy gets on both, so the book shows them collapsed ("Show code cell source").
 HIDE_TAG = "hide-input"
-#: Source suffixes a ``_toc.yml`` entry may point at, in the order they are looked for.
-SOURCE_SUFFIXES: tuple[str, ...] = (".ipynb", ".md")
 #: What ``vendor`` copies out of node_modules (package folder, files or folders inside it, destination).
 VENDORED: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
@@ -59,10 +56,6 @@ VENDORED: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     ("mathjax", ("es5/*", "LICENSE", "package.json"), "mathjax"),
 )
-
-
-class PublishError(RuntimeError):
-    """A chapter, the table of contents or the book build failed; the message says which and why."""
 
 
 @dataclass
@@ -81,65 +74,6 @@ class ChapterResult:
     def ok(self) -> bool:
         """True when every cell ran."""
         return self.error is None
-
-
-# --------------------------------------------------------------------------------------------------
-# The table of contents
-
-
-def toc_entries(root: Path) -> list[str]:
-    """Every document named in ``root/_toc.yml``, in reading order (root first), without suffixes."""
-    from sphinx_external_toc.parsing import parse_toc_yaml
-
-    toc_path = root / "_toc.yml"
-    if not toc_path.exists():
-        raise PublishError(f"no _toc.yml in {root}")
-    site = parse_toc_yaml(toc_path)
-    order: list[str] = []
-
-    def walk(docname: str) -> None:
-        order.append(docname)
-        for subtree in site[docname].subtrees:
-            for child in subtree.files():
-                walk(child)
-
-    walk(site.root.docname)
-    return order
-
-
-def entry_source(root: Path, entry: str) -> Path:
-    """The file a ``_toc.yml`` entry names; a missing file fails loudly, naming the entry."""
-    base = root / entry
-    candidates = [base] if base.suffix in SOURCE_SUFFIXES else [base.with_name(base.name + s) for s in SOURCE_SUFFIXES]
-    for path in candidates:
-        if path.is_file():
-            return path
-    looked = ", ".join(str(p.relative_to(root)) for p in candidates)
-    raise PublishError(f"_toc.yml entry '{entry}' names no file (looked for {looked})")
-
-
-def chapter_notebooks(root: Path) -> list[Path]:
-    """The chapter notebooks: ``_toc.yml`` entries that are ``.ipynb`` files under ``notebooks/``."""
-    sources = [entry_source(root, entry) for entry in toc_entries(root)]
-    return [p for p in sources if p.suffix == ".ipynb" and p.parent == root / "notebooks"]
-
-
-def parameters_problem(notebook: Path) -> str | None:
-    """Why ``notebook`` lacks exactly one cell tagged ``parameters`` (None when it has one)."""
-    nb = nbformat.read(notebook, as_version=4)
-    tagged = [c for c in nb.cells if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
-    if len(tagged) != 1:
-        return f"{notebook.name} has {len(tagged)} cells tagged '{PARAMETERS_TAG}' (it needs exactly one)"
-    return None
-
-
-def check(root: Path) -> list[Path]:
-    """Check the table of contents and every chapter's ``parameters`` cell; return the chapters."""
-    notebooks = chapter_notebooks(root)
-    problems = [p for p in (parameters_problem(nb) for nb in notebooks) if p]
-    if problems:
-        raise PublishError("\n".join(problems))
-    return notebooks
 
 
 # --------------------------------------------------------------------------------------------------
@@ -164,7 +98,7 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 def _kernel_environment(build: Path) -> dict[str, str]:
     """Environment for chapter kernels: build folder, thread counts, and a kernelspec that runs *this* Python.
 
-    The ``python3`` kernelspec written under ``_build/jupyter`` comes first on ``JUPYTER_PATH``, so a
+    The ``python3`` kernelspec written under ``<build>/jupyter`` comes first on ``JUPYTER_PATH``, so a
     stray user-level kernelspec can never run the chapters in some other interpreter.
     """
     spec_dir = build / "jupyter" / "kernels" / "python3"
@@ -295,12 +229,12 @@ def execute_all(
 ) -> list[ChapterResult]:
     """Execute every chapter (or those whose stems are in ``only``), keep going past failures, write timings.
 
-    Everything goes to ``build`` (default ``<root>/_build``): the executed copies, the chapters'
-    metrics and models. Timings are merged into ``<build>/executed/timings.json`` (seconds per
+    Everything goes to ``build`` (default :func:`motorkit.io.build_dir`): the executed copies, the
+    chapters' metrics and models. Timings are merged into ``<build>/executed/timings.json`` (seconds per
     chapter, status, how many networks it trained, and the first-run and cached run times that the
     instructor notes show: ``motorkit.publish.course``).
     """
-    build = (root / "_build" if build is None else build).resolve()
+    build = (build_dir(root) if build is None else build).resolve()
     notebooks = chapter_notebooks(root)
     unknown = set(only) - {nb.stem for nb in notebooks}
     if unknown:
@@ -340,13 +274,13 @@ def _digest(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def vendor(root: Path) -> Path:
-    """``npm ci`` the pinned widget manager and MathJax, and copy what the book serves into ``_build/extra/vendor``.
+def vendor(root: Path, build: Path | None = None) -> Path:
+    """``npm ci`` the pinned widget manager and MathJax, and copy what the book serves into ``<build>/extra/vendor``.
 
     Skipped when the copy matches the current ``package-lock.json``. The folder becomes the book's
     ``html_extra_path``, so the files land at ``<html>/vendor/`` (not under ``_static``).
     """
-    extra = root / "_build" / "extra"
+    extra = (build_dir(root) if build is None else build) / "extra"
     stamp = extra / ".package-lock.sha256"
     digest = _digest(root / "package.json", root / "package-lock.json")
     if stamp.exists() and stamp.read_text() == digest:
@@ -382,10 +316,10 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def stage(root: Path) -> Path:
-    """Assemble ``_build/src``: config, toc, ``book/``, the *executed* chapters, their student edition and the
+def stage(root: Path, build: Path | None = None) -> Path:
+    """Assemble ``<build>/src``: config, toc, ``book/``, the *executed* chapters, their student edition and the
     vendored JS."""
-    build = root / "_build"
+    build = build_dir(root) if build is None else build
     src = build / "src"
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
@@ -407,7 +341,7 @@ def stage(root: Path) -> Path:
     # The student edition, which every chapter links for download ({download}`../student/<stem>.ipynb`).
     write_student(root, src / "student")
     # The instructor notes' course at a glance, with the run times measured in this build.
-    write_course_table(root, src)
+    write_course_table(root, src, build)
     # Assets beside the chapters (images a notebook's markdown links to), but never the unexecuted sources.
     notebooks = root / "notebooks"
     if notebooks.is_dir():
@@ -416,7 +350,7 @@ def stage(root: Path) -> Path:
             if path.is_file() and path.suffix not in SOURCE_SUFFIXES and ".ipynb_checkpoints" not in rel.parts:
                 (src / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, src / rel)
-    shutil.copytree(vendor(root), src / "_extra", copy_function=_link_or_copy)
+    shutil.copytree(vendor(root, build), src / "_extra", copy_function=_link_or_copy)
     return src
 
 
@@ -442,103 +376,52 @@ def remote_assets(html_dir: Path) -> list[str]:
     return found
 
 
-def build(root: Path, strict: bool = True) -> Path:
-    """Render the executed chapters into ``_build/html`` with ``jb build`` (execution off); return index.html.
+#: What ``jb build`` writes that belongs in the build folder itself (the rest stays in ``<build>/.jb``).
+_JB_OUTPUTS: tuple[str, ...] = ("html", ".doctrees")
 
-    With ``strict`` (the default) every Sphinx warning fails the build; all of them are reported.
+
+def _jb_output(build: Path) -> Path:
+    """The ``--path-output`` that makes ``jb build`` write ``html/`` and ``.doctrees/`` into ``build``, whatever its name.
+
+    ``jb build`` writes into ``<path-output>/_build/``: here ``<build>/.jb/_build/``, whose ``html`` and
+    ``.doctrees`` are links to the build folder's own (links to siblings, never to a parent: no loops).
     """
-    src = stage(root)
-    build_dir = root / "_build"
+    output = build / ".jb"
+    for name in _JB_OUTPUTS:
+        target, link = build / name, output / "_build" / name
+        target.mkdir(parents=True, exist_ok=True)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.is_symlink():
+            link.symlink_to(Path(os.pardir, os.pardir, name), target_is_directory=True)
+    return output
+
+
+def build(root: Path, strict: bool = True, build: Path | None = None) -> Path:
+    """Render the executed chapters into ``<build>/html`` with ``jb build`` (execution off); return index.html.
+
+    ``build`` defaults to :func:`motorkit.io.build_dir`. With ``strict`` (the default) every Sphinx
+    warning fails the build; all of them are reported.
+    """
+    build = (build_dir(root) if build is None else build).resolve()
+    src = stage(root, build)
     cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
-           "build", str(src), "--path-output", str(root), "--builder", "html"]
+           "build", str(src), "--path-output", str(_jb_output(build)), "--builder", "html"]
     if strict:
         cmd += ["--warningiserror", "--keep-going"]
     print("[publish] jb build (execution off) ...", flush=True)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     log = _ANSI.sub("", proc.stdout + proc.stderr)  # no colour codes in the log
-    (build_dir / "jb-build.log").write_text(log)
+    (build / "jb-build.log").write_text(log)
     problems = [line for line in log.splitlines() if _PROBLEM.search(line)]
     if proc.returncode != 0 or (strict and problems):
         shown = "\n".join(problems) or log[-4000:]
-        raise PublishError(f"jb build failed (exit {proc.returncode}); full log in {build_dir / 'jb-build.log'}:\n{shown}")
-    index = build_dir / "html" / "index.html"
+        raise PublishError(f"jb build failed (exit {proc.returncode}); full log in {build / 'jb-build.log'}:\n{shown}")
+    index = build / "html" / "index.html"
     if not index.exists():
         raise PublishError(f"jb build produced no {index}")
-    remote = remote_assets(build_dir / "html")
+    remote = remote_assets(build / "html")
     if remote:
         raise PublishError("the built book loads files from the internet:\n" + "\n".join(remote))
     print(f"[publish] built in {time.perf_counter() - start:.1f} s", flush=True)
     return index
-
-
-# --------------------------------------------------------------------------------------------------
-# Command line
-
-
-def _value(text: str) -> Any:
-    """Read a ``-p`` value the way papermill's command line does: int, float, bool, None, else string."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "none": None, "null": None}.get(text.lower(), text)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point (``python -m motorkit.publish``); returns the exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["lab"]:  # its own options, and jupyter lab's passed through
-        from motorkit.publish.lab import main as lab_main
-
-        return lab_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m motorkit.publish", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="all",
-                        choices=("all", "execute", "build", "check", "vendor", "seeds", "student", "course", "lab"))
-    parser.add_argument("seeds", nargs="*", type=int, metavar="SEED",
-                        help="with 'seeds': the seeds to execute the book with (e.g. 1 2)")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="override a parameters-cell value in every executed chapter")
-    parser.add_argument("--only", action="append", default=[], metavar="STEM",
-                        help="execute only this chapter (repeatable), e.g. --only 01_effectors")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
-    parser.add_argument("--no-strict", action="store_true", help="do not fail the build on Sphinx warnings")
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
-    parameters = {name: _value(value) for name, value in args.parameter}
-    if args.command == "lab":
-        parser.error("'lab' comes first: python -m motorkit.publish lab [options]")
-    if args.seeds and args.command != "seeds":
-        parser.error("seed numbers go with the 'seeds' command only")
-    try:
-        if args.command == "seeds":
-            from motorkit.publish.seeds import run_seeds
-
-            if not args.seeds:
-                parser.error("'seeds' needs at least one seed, e.g. python -m motorkit.publish seeds 1 2")
-            report = run_seeds(root, args.seeds, parameters, args.timeout)
-            return 0 if report["all_claims_hold"] else 1
-        if args.command == "check":
-            print(f"[publish] {len(check(root))} chapter notebook(s), each with one '{PARAMETERS_TAG}' cell")
-        if args.command == "vendor":
-            print(f"[publish] vendored into {vendor(root)}")
-        if args.command == "course":
-            print(f"[publish] run times of this build merged into {write_snapshot(root)} (commit it)")
-        if args.command == "student":
-            written = write_student(root)
-            print(f"[publish] student edition: {len(written)} chapter(s) in {written[0].parent if written else '-'}")
-        if args.command in ("all", "execute"):
-            raise_for_failures(execute_all(root, parameters, args.only, args.timeout))
-        if args.command in ("all", "build"):
-            index = build(root, strict=not args.no_strict)
-            print(f"[publish] the book is ready: open {index.relative_to(root) if index.is_relative_to(root) else index}")
-    except PublishError as exc:
-        print(f"[publish] ERROR: {exc}", file=sys.stderr, flush=True)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

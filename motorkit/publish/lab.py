@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from motorkit.io import compile_cache_dir
+from motorkit.io import compile_cache_dir, shown_path
 from motorkit.publish.student import write_student
 
 #: JupyterLab user settings written into the lab's settings folder: ``plugin id -> settings``.
@@ -45,7 +45,13 @@ SERVER_OPTIONS: tuple[str, ...] = (
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
 )
-#: Environment variables that must not reach the lab's kernels: a set build folder makes widgets static.
+#: Environment variables that must not reach the lab's kernels. ``MOTORKIT_BUILD_DIR`` is the switch
+#: of a build (``motorkit.io.build_dir``), which the lab is not: set, it makes the chapters' widgets
+#: static (``widgets.widget_mode`` reads it as a book build), and it would send the live kernels'
+#: model lookups to that build's cache. Dropped, the kernels read the shared model cache
+#: ``<repo>/_build/cache``, where ``make book`` put the trained networks, so that a chapter run live
+#: finds them instead of training them again; what a live run writes goes to the lab's own folders
+#: (``MOTORKIT_METRICS_DIR`` below), never into a build.
 DROPPED_ENV: tuple[str, ...] = ("MOTORKIT_BUILD_DIR",)
 
 
@@ -98,7 +104,8 @@ class Lab:
 
 
 def default_lab(root: Path) -> Lab:
-    """The lab of ``make lab``: ``<root>/_build/lab``."""
+    """The lab of ``make lab``: ``<root>/_build/lab``, beside the shared model cache, whatever the build folder is
+    (:data:`DROPPED_ENV`)."""
     return Lab(root, root / "_build" / "lab")
 
 
@@ -118,11 +125,6 @@ def cells_digest(notebook: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return _sha256(json.dumps(parts).encode())
-
-
-def _relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` when inside it (for messages), else absolute."""
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def sync_working_copy(lab: Lab) -> list[str]:
@@ -164,8 +166,8 @@ def _sync(lab: Lab, sources: Path, copies: Path, manifest: dict[str, dict[str, s
                 continue  # no record (a lost manifest), but the copy has the source's cells: keep its outputs
             if recorded is None or copy_cells is None or copy_cells != recorded.get("cells_sha256"):
                 messages.append(
-                    f"[lab] {_relative(source, lab.root)} changed, and your copy has edits: kept yours. For the new "
-                    f"version, delete {_relative(copy, lab.root)} (your edits go with it) and start the lab again.")
+                    f"[lab] {shown_path(source, lab.root)} changed, and your copy has edits: kept yours. For the new "
+                    f"version, delete {shown_path(copy, lab.root)} (your edits go with it) and start the lab again.")
                 continue
         copy.write_bytes(data)
         manifest[key] = {"source_sha256": source_sha, "cells_sha256": cells_digest(copy) or ""}
@@ -278,9 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for message in prepare(lab):
         print(message)
-    print(f"[lab] serving {_relative(lab.notebooks, lab.root)}/, a working copy of notebooks/ (the committed "
+    print(f"[lab] serving {shown_path(lab.notebooks, lab.root)}/, a working copy of notebooks/ (the committed "
           f"notebooks are untouched), with the student edition in student/; live runs write metrics to "
-          f"{_relative(lab.metrics, lab.root)}/", flush=True)
+          f"{shown_path(lab.metrics, lab.root)}/", flush=True)
     cmd, env = lab_command(lab, args.port, args.token, not args.no_browser, args.allow_root, extra)
     os.execve(cmd[0], cmd, env)
     return 1  # not reached: execve replaces this process

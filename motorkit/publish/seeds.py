@@ -2,9 +2,11 @@
 
 A chapter's claims must hold for the networks, not for one lucky run. ``python -m motorkit.publish
 seeds 1 2`` executes every chapter with ``-p seed S`` into its own build folder
-(``_build/seeds/S/``), runs the science tests (``tests/test_science_*.py``) against each build, and
-writes ``_build/seeds/robustness.json``: per seed, which claims held, and the numbers every chapter
-wrote. The main build (``_build``, seed 0) is checked and reported too when it exists. A copy of
+(``<build>/seeds/S/``), runs the science tests (``tests/test_science_*.py``) against each build, and
+writes ``<build>/seeds/robustness.json``: per seed, which claims held, and the numbers every chapter
+wrote. ``<build>`` is the main build (:func:`motorkit.io.build_dir`: ``_build`` unless
+``MOTORKIT_BUILD_DIR`` or ``--build-dir`` says otherwise); it is seed 0's build, checked and reported
+too when it exists. A copy of
 the report goes to ``book/robustness.json`` when the run covers seeds 0, 1 and 2, so that the
 book's appendix can show the last committed run when no seeds run is at hand.
 
@@ -29,6 +31,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Sequence
 
+from motorkit.io import build_dir, shown_path
 from motorkit.publish.gate import execute_all
 
 #: Where the report is written, under the build folder, and the committed copy the appendix falls back on.
@@ -38,14 +41,14 @@ COMMITTED_REPORT = Path("book") / "robustness.json"
 REQUIRED_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 
-def seed_build(root: Path, seed: int) -> Path:
-    """The build folder of one seed: ``<root>/_build/seeds/<seed>``."""
-    return (root / "_build" / "seeds" / str(seed)).resolve()
+def seed_build(main: Path, seed: int) -> Path:
+    """The build folder of one seed: ``<main>/seeds/<seed>``, in the main build folder ``main``."""
+    return (main / "seeds" / str(seed)).resolve()
 
 
-def share_model_cache(root: Path, build: Path) -> None:
-    """Make ``build``'s model cache a link to the main build's, so identical models are trained once."""
-    shared = (root / "_build" / "cache").resolve()
+def share_model_cache(main: Path, build: Path) -> None:
+    """Make ``build``'s model cache a link to that of the main build ``main``, so identical models are trained once."""
+    shared = (main / "cache").resolve()
     shared.mkdir(parents=True, exist_ok=True)
     link = build / "cache"
     build.mkdir(parents=True, exist_ok=True)
@@ -129,27 +132,32 @@ def _summary(seed_reports: dict[str, dict[str, Any]], claims: dict[str, str]) ->
 
 
 def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | None = None,
-              timeout: float | None = None) -> dict[str, Any]:
-    """Execute the book with each of ``seeds``, check every claim on each build, write the report."""
+              timeout: float | None = None, build: Path | None = None) -> dict[str, Any]:
+    """Execute the book with each of ``seeds``, check every claim on each build, write the report.
+
+    ``build`` is the main build folder (default :func:`motorkit.io.build_dir`): the seed builds go
+    into its ``seeds/`` folder and share its model cache, and it holds the report.
+    """
     root = root.resolve()
+    main = (build_dir(root) if build is None else build).resolve()
     start = time.perf_counter()
     builds = {}
     for seed in seeds:
-        build = seed_build(root, seed)
-        share_model_cache(root, build)
-        print(f"[seeds] seed {seed}: executing every chapter into {build.relative_to(root)}", flush=True)
+        build = seed_build(main, seed)
+        share_model_cache(main, build)
+        print(f"[seeds] seed {seed}: executing every chapter into {shown_path(build, root)}", flush=True)
         execute_all(root, {**(parameters or {}), "seed": seed}, build=build, timeout=timeout)
         builds[str(seed)] = build
-    main = (root / "_build").resolve()
     if "0" not in builds and _seed_of(main) == 0:
         builds = {"0": main, **builds}  # the main build is seed 0: check it too
     elif "0" not in builds:
-        print("[seeds] no seed-0 build in _build to check (run `make execute` first, or add seed 0)", flush=True)
+        print(f"[seeds] no seed-0 build in {shown_path(main, root)} to check (run `make execute` first, "
+              "or add seed 0)", flush=True)
     reports = {}
     for seed, build in builds.items():
-        print(f"[seeds] seed {seed}: science tests against {build.relative_to(root)}", flush=True)
+        print(f"[seeds] seed {seed}: science tests against {shown_path(build, root)}", flush=True)
         timings = json.loads((build / "executed" / "timings.json").read_text())
-        reports[seed] = {"build": str(build.relative_to(root)), "execute_seconds": timings["total_seconds"],
+        reports[seed] = {"build": shown_path(build, root), "execute_seconds": timings["total_seconds"],
                          "chapters_ok": {k: v["ok"] for k, v in timings["chapters"].items()},
                          "tests": science_tests(root, build), "numbers": chapter_numbers(build)}
     claims = _summary(reports, claim_texts(root))
@@ -162,7 +170,7 @@ def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | Non
         "claims": claims,
         "by_seed": reports,
     }
-    path = root / "_build" / REPORT
+    path = main / REPORT
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     if set(REQUIRED_SEEDS) <= set(report["seeds"]):
@@ -172,7 +180,7 @@ def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | Non
               f"{', '.join(map(str, REQUIRED_SEEDS))} (add them to this run to replace it)", flush=True)
     failed = [(test, c["outcomes"]) for test, c in claims.items() if not c["held_for_every_seed"]]
     print(f"[seeds] {len(claims) - len(failed)} of {len(claims)} claims held for seeds "
-          f"{', '.join(map(str, report['seeds']))} ({report['seconds'] / 60:.1f} min); report: {path.relative_to(root)}")
+          f"{', '.join(map(str, report['seeds']))} ({report['seconds'] / 60:.1f} min); report: {shown_path(path, root)}")
     for test, outcomes in failed:
         bad = [s for s, o in outcomes.items() if o not in ("passed", "skipped")]
         print(f"[seeds]   FAILED for seed {', '.join(bad)}: {test}")
@@ -240,12 +248,13 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def load_report(root: Path) -> tuple[dict[str, Any] | None, str]:
-    """The latest seeds report and where it came from: this machine's run, else the committed copy.
+def load_report(root: Path, build: Path | None = None) -> tuple[dict[str, Any] | None, str]:
+    """The latest seeds report and where it came from: the run in ``build``, else the committed copy.
 
+    ``build`` defaults to :func:`motorkit.io.build_dir` (in a chapter kernel, the build executing it).
     ``(None, "none")`` when there is neither (run ``make seeds``).
     """
-    for path, source in ((root / "_build" / REPORT, "the seeds run in this build"),
+    for path, source in (((build_dir(root) if build is None else build) / REPORT, "the seeds run in this build"),
                          (root / COMMITTED_REPORT, "the last committed seeds run")):
         if path.exists():
             return json.loads(path.read_text()), source

@@ -1,6 +1,7 @@
 """The student edition: every chapter with exercises, without the solutions and without outputs.
 
-``python -m motorkit.publish student`` (``make student``) writes ``_build/student/<chapter>.ipynb``,
+``python -m motorkit.publish student`` (``make student``) writes ``<build>/student/<chapter>.ipynb``
+(the build folder, :func:`motorkit.io.build_dir`: ``_build`` unless ``MOTORKIT_BUILD_DIR`` says otherwise),
 ready to hand out. From each chapter in ``notebooks/`` it removes the cells tagged ``solution`` (the
 exercises' solutions) and ``book-only`` (the download link, which means nothing inside the
 notebook), the folded "Hint and solution" blocks of the projects, and every output; it adds a first
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from motorkit.io import build_dir
+from motorkit.publish.chapters import chapter_notebooks
 
 #: Cells that the student edition leaves out, by tag.
 DROPPED_TAGS: tuple[str, ...] = ("solution", "book-only")
@@ -53,10 +57,8 @@ def student_edition(notebook: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_student(root: Path, out: Path | None = None) -> list[Path]:
-    """Write the student edition of every chapter with exercises into ``out`` (``<root>/_build/student``)."""
-    from motorkit.publish.gate import chapter_notebooks  # here, not above: the gate imports this module
-
-    out = root / "_build" / "student" if out is None else out
+    """Write the student edition of every chapter with exercises into ``out`` (``<build>/student``)."""
+    out = build_dir(root) / "student" if out is None else out
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for source in chapter_notebooks(root):
