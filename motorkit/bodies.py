@@ -4,7 +4,7 @@
 ``RigidTendonArm26`` with ``RigidTendonHillMuscle`` (two joints, six lumped muscles).
 
 This is the body factory: what a trained model depends on, and the only effector code the model
-cache hashes (:func:`motorkit.training.model_code_hash`). Chapter 1's probes of the bodies (muscle
+cache hashes (:func:`motorkit.modelcache.model_code_hash`). Chapter 1's probes of the bodies (muscle
 curves, moment arms, open-loop simulations) live in :mod:`motorkit.effectors`.
 """
 
@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import math
 import types
+from typing import Sequence
 
 import motornet as mn
+import numpy as np
 import torch
 
 EFFECTORS: tuple[str, ...] = ("pointmass", "arm26")
 
 #: Start posture of the arm for the centre-out test set (book/conventions.md): shoulder 60 deg, elbow 90 deg.
 ARM_START_DEG: tuple[float, float] = (60.0, 90.0)
+
+#: How people give each body's posture: the arm's joint angles in degrees (motornet: radians), the
+#: point mass's position in metres (motornet's own unit). :func:`posture_to_joint` converts.
+POSTURE_UNIT: dict[str, str] = {"arm26": "deg", "pointmass": "m"}
+#: The test set's start posture per body, in :data:`POSTURE_UNIT`.
+TEST_START: dict[str, tuple[float, float]] = {"arm26": ARM_START_DEG, "pointmass": (0.0, 0.0)}
 
 #: Where training trials start (book/conventions.md), per effector, as ((lo, hi), (lo, hi)) of the two
 #: joints in motornet's coordinates: degrees of shoulder and elbow for the arm (its test posture,
@@ -32,6 +40,23 @@ START_REGION: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
 #: How far inside its limits a target must lie to count as reachable: 5 deg of each arm joint,
 #: 10 cm from the point mass's walls.
 REACH_MARGIN: dict[str, float] = {"arm26": math.radians(5.0), "pointmass": 0.10}
+
+
+def posture_to_joint(name: str, posture: Sequence[float] | np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Joint positions (B, dof) in motornet's units for postures (B, dof) or (dof,) in :data:`POSTURE_UNIT`.
+
+    Converted in the posture's own precision (a tensor's dtype; float64 otherwise), returned as float32.
+    """
+    pos = (posture if torch.is_tensor(posture) else torch.as_tensor(np.asarray(posture, dtype=np.float64)))
+    pos = pos.reshape(-1, 2)
+    return (torch.deg2rad(pos) if POSTURE_UNIT[name] == "deg" else pos).to(torch.float32)
+
+
+def joint_to_posture(name: str, joint: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Joint positions in motornet's units as postures in :data:`POSTURE_UNIT` (the inverse of
+    :func:`posture_to_joint`)."""
+    pos = joint.detach().cpu().numpy() if torch.is_tensor(joint) else np.asarray(joint)
+    return np.rad2deg(pos) if POSTURE_UNIT[name] == "deg" else pos
 
 
 def _clip_activation_float_bounds(self: mn.muscle.Muscle, a: torch.Tensor) -> torch.Tensor:

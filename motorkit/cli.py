@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from motorkit.bodies import EFFECTORS
+from motorkit.bodies import EFFECTORS, POSTURE_UNIT
 from motorkit.fields import FIELDS, ForceField, ViscousField, make_field
 from motorkit.tasks import STARTS
 
@@ -66,7 +66,7 @@ def _add_start(parser: argparse.ArgumentParser, what: str) -> None:
 
 def _start_of(args: argparse.Namespace, effector: str) -> tuple[float, float] | None:
     """The start given by ``--start-deg`` or ``--start-xy``, refused when it is the other effector's option."""
-    arm = effector == "arm26"
+    arm = POSTURE_UNIT[effector] == "deg"
     if (args.start_deg is not None and not arm) or (args.start_xy is not None and arm):
         flag, other = ("--start-deg", "--start-xy") if args.start_deg is not None else ("--start-xy", "--start-deg")
         raise ValueError(f"{flag} does not apply to the {effector}; use {other}")

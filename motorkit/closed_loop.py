@@ -122,32 +122,32 @@ class Simulator:
         self,
         state: State,
         cue: torch.Tensor,
-        field: HandLoad,
+        load: HandLoad,
         noise: Noise,
         hook: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[State, StepOutput]:
-        """Advance one time step: observe, act, apply the field, integrate the effector (motornet's Euler).
+        """Advance one time step: observe, act, apply the external force, integrate the effector (motornet's Euler).
 
         ``cue`` (B, 3) is what the task shows this step: the target and the go signal
         (:class:`motorkit.tasks.Schedule`);
-        ``field`` each trial's external force law (:class:`motorkit.fields.HandLoad`), applied at the hand
+        ``load`` each trial's external force law (:class:`motorkit.fields.HandLoad`), applied at the hand
         state the step starts from.
         """
         eff = self.effector
         obs = torch.cat([cue, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
         command, hidden = self.policy(obs, state.hidden, hook)
-        load = field.force(eff.joint2cartesian(state.joint))
+        force = load.force(eff.joint2cartesian(state.joint))
         action = eff.muscle.clip_activation(command + noise.action)
         states = {"joint": state.joint, "muscle": state.muscle, "geometry": state.geometry}
         for _ in range(eff.n_ministeps):
-            derivative = eff.ode(action, states, load, eff.default_joint_load)
+            derivative = eff.ode(action, states, force, eff.default_joint_load)
             states = eff.integration_step(eff.minidt, derivative, states)
         hand = eff.joint2cartesian(states["joint"])
         vision = torch.cat([state.vision[:, 1:], (hand[:, None, :2] + noise.vision[:, None])], dim=1)
         prop = self.proprioception(states["muscle"]) + noise.proprioception
         prop = torch.cat([state.proprioception[:, 1:], prop[:, None]], dim=1)
         new = State(hidden, states["joint"], states["muscle"], states["geometry"], vision, prop)
-        return new, StepOutput(command, action, load, hand, hidden, states["joint"], states["muscle"])
+        return new, StepOutput(command, action, force, hand, hidden, states["joint"], states["muscle"])
 
 
 class EpisodeRunner:

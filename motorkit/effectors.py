@@ -12,7 +12,8 @@ import motornet as mn
 import numpy as np
 import torch
 
-from motorkit.bodies import ARM_START_DEG, EFFECTORS, START_REGION, make_effector  # noqa: F401 (re-exported)
+from motorkit.bodies import (ARM_START_DEG, EFFECTORS, START_REGION, TEST_START,  # noqa: F401 (re-exported)
+                             joint_to_posture, make_effector, posture_to_joint)
 from motorkit.fields import ForceField
 from motorkit.rollouts import Rollout, stack_steps
 
@@ -72,21 +73,18 @@ def joint_state_from_deg(angles_deg: Sequence[float] | np.ndarray) -> torch.Tens
 
     The arm's joint angles are easier to read in degrees; motornet works in radians.
     """
-    a = np.atleast_2d(np.asarray(angles_deg, dtype=np.float64))
-    return torch.tensor(np.deg2rad(a), dtype=torch.float32)
+    return posture_to_joint("arm26", angles_deg)
 
 
 def joint_state_deg(effector: mn.effector.Effector) -> np.ndarray:
     """The effector's current joint positions, (batch, dof), in degrees for the arm (metres for the point mass)."""
-    pos = effector.states["joint"][:, : effector.dof].detach().cpu().numpy()
-    return np.rad2deg(pos) if effector_name(effector) == "arm26" else pos
+    return joint_to_posture(effector_name(effector), effector.states["joint"][:, : effector.dof])
 
 
 def start_position(effector: mn.effector.Effector) -> torch.Tensor:
     """The book's start position, (1, dof): the arm at :data:`ARM_START_DEG`, the point mass at the origin."""
-    if effector_name(effector) == "arm26":
-        return joint_state_from_deg(ARM_START_DEG)
-    return torch.zeros((1, effector.dof), dtype=torch.float32)
+    name = effector_name(effector)
+    return posture_to_joint(name, TEST_START[name])
 
 
 def reset_at(
@@ -185,10 +183,9 @@ def workspace_outline(effector: mn.effector.Effector, n: int = 200,
 
 def start_region_outline(effector: mn.effector.Effector, n: int = 100) -> np.ndarray:
     """The outline (4n, 2) in metres of the region training trials start from (``bodies.START_REGION``)."""
-    (a0, a1), (b0, b1) = START_REGION[effector_name(effector)]
-    lo, hi = np.array([a0, b0]), np.array([a1, b1])
-    if effector_name(effector) == "arm26":
-        lo, hi = np.deg2rad(lo), np.deg2rad(hi)
+    name = effector_name(effector)
+    (a0, a1), (b0, b1) = START_REGION[name]
+    lo, hi = (posture_to_joint(name, corner)[0].double().numpy() for corner in ([a0, b0], [a1, b1]))
     return workspace_outline(effector, n, (lo, hi))
 
 

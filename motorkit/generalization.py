@@ -29,8 +29,9 @@ import numpy as np
 import torch
 
 from motorkit.adaptation import adaptation_config
+from motorkit.bodies import posture_to_joint
 from motorkit.effectors import hand_jacobian
-from motorkit.fields import FieldBatch, ForceChannel, ForceField
+from motorkit.fields import ForceChannel, ForceField
 from motorkit.rollouts import Rollout
 from motorkit.tasks import CentreOutReach, Trials, test_directions
 from motorkit.training import TrainConfig, TrainResult
@@ -122,14 +123,7 @@ def joint_equivalent_field(matrix: np.ndarray, jacobian_from: np.ndarray, jacobi
 
 def posture_jacobian(env: CentreOutReach, start_deg: Sequence[float]) -> np.ndarray:
     """The arm's hand Jacobian (2, 2) at a posture given as (shoulder, elbow) degrees."""
-    return hand_jacobian(env.effector, torch.deg2rad(torch.tensor(start_deg, dtype=torch.float32)))[0].numpy()
-
-
-def viscous_field(matrix: np.ndarray, trials: int, name: str) -> FieldBatch:
-    """One viscous field F = ``matrix`` v (N·s/m) on every one of ``trials`` trials, named for the record."""
-    mats = torch.as_tensor(np.asarray(matrix), dtype=torch.float32).expand(trials, 2, 2).clone()
-    strength = float(np.sqrt(np.abs(np.linalg.det(np.asarray(matrix)))))
-    return FieldBatch(name, mats, (strength,) * trials)
+    return hand_jacobian(env.effector, posture_to_joint("arm26", start_deg))[0].numpy()
 
 
 def path_distance(a: Rollout, b: Rollout) -> float:

@@ -33,7 +33,8 @@ import motornet as mn
 import numpy as np
 import torch
 
-from motorkit.bodies import ARM_START_DEG, EFFECTORS, START_REGION, make_effector, reachable
+from motorkit.bodies import (EFFECTORS, POSTURE_UNIT, START_REGION, TEST_START, joint_to_posture, make_effector,
+                             posture_to_joint, reachable)
 
 #: Reach distance (m) of the test set per effector. Arm: 10 cm (book/conventions.md). Point mass: 40 cm,
 #: a fifth of its 2 m wide workspace, so reaches stay far from the walls at +-1 m.
@@ -193,7 +194,7 @@ class CentreOutReach(mn.environment.Environment):
     def _test_start(self) -> tuple[float, float]:
         if self.config.start is not None:
             return self.config.start
-        return ARM_START_DEG if self.config.effector == "arm26" else (0.0, 0.0)
+        return TEST_START[self.config.effector]
 
     def joint_state(self, start: Sequence[float] | torch.Tensor) -> torch.Tensor:
         """Joint states at rest (B, 2 dof) for starts (B, 2) or (2,) in ``--start-deg`` / ``--start-xy`` units.
@@ -201,16 +202,13 @@ class CentreOutReach(mn.environment.Environment):
         The arm's starts are (shoulder, elbow) in degrees, the point mass's (x, y) in metres. Raises
         ``ValueError`` for a start outside the joint limits.
         """
-        pos = torch.as_tensor(np.asarray(start, dtype=np.float32)).reshape(-1, 2)
-        if self.config.effector == "arm26":
-            pos = torch.deg2rad(pos)
+        name = self.config.effector
+        pos = posture_to_joint(name, torch.as_tensor(np.asarray(start, dtype=np.float32)))
         lo, hi = self.effector.pos_lower_bound, self.effector.pos_upper_bound
         if not bool(((pos >= lo) & (pos <= hi)).all()):
-            unit = "deg" if self.config.effector == "arm26" else "m"
-            scale = 180 / math.pi if self.config.effector == "arm26" else 1.0
             raise ValueError(f"start {np.round(np.asarray(start, dtype=float), 4).tolist()} is outside the "
-                             f"{self.config.effector}'s joint limits ({(lo * scale).tolist()} to "
-                             f"{(hi * scale).tolist()} {unit})")
+                             f"{name}'s joint limits ({joint_to_posture(name, lo).tolist()} to "
+                             f"{joint_to_posture(name, hi).tolist()} {POSTURE_UNIT[name]})")
         return torch.cat([pos, torch.zeros_like(pos)], dim=-1)
 
     def hand(self, joint: torch.Tensor) -> torch.Tensor:

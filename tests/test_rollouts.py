@@ -109,6 +109,28 @@ def test_interventions_change_hidden_state_where_asked() -> None:
     np.testing.assert_allclose(ablated.hidden[:, 6:, :3], 0.0, atol=1e-6)
 
 
+def test_the_runner_records_what_a_step_by_step_loop_records() -> None:
+    """The recorder is the training driver run eagerly: it matches stepping the closed loop by hand."""
+    config = TrainConfig(duration=0.2, field="cw", action_noise=0.02)
+    env, policy = build(config)
+    sim = Simulator(env, policy)
+    trials = env.test_trials()
+    generator = torch.Generator().manual_seed(0)
+    load = config.force_field().trial_loads(trials, generator)
+    noise = sim.draw_noise(env.config.n_steps, len(trials.target), generator)
+    pulse = Perturb([4], torch.linspace(-1, 1, 64))
+    record = rollout(sim, trials, config.force_field(), interventions=[pulse])
+    with torch.no_grad():
+        cue = trials.schedule(env.config.n_steps, env.config.dt, env.config.movement_time).cue
+        state, hands = sim.start(trials), []
+        for t in range(env.config.n_steps):
+            hook = (lambda h: h + pulse.delta) if t == 4 else None
+            state, out = sim.step(state, cue[t], load, Noise(*(n[t] for n in noise)), hook)
+            hands.append(out.hand[:, :2])
+    np.testing.assert_array_equal(record.fingertip[:, 1:], torch.stack(hands, 1).numpy())
+    np.testing.assert_array_equal(record.hidden[:, -1], state.hidden.numpy())
+
+
 def test_rollout_is_deterministic_with_noise() -> None:
     env, policy = build(TrainConfig(duration=0.3, action_noise=0.05, proprioception_noise=0.01, vision_noise=0.001))
     sim = Simulator(env, policy)
@@ -136,7 +158,8 @@ def test_take_and_split_slice_every_array_of_the_record() -> None:
         record.split(3)
 
 
-def test_compiled_gradients_match_eager_and_one_graph_serves_every_chunk() -> None:
+@pytest.mark.parametrize("with_interventions", [False, True])
+def test_compiled_gradients_match_eager_and_one_graph_serves_every_chunk(with_interventions: bool) -> None:
     # the fidelity test above checks the forward pass; training needs the backward pass right too
     from torch._dynamo.utils import counters
 
@@ -144,13 +167,16 @@ def test_compiled_gradients_match_eager_and_one_graph_serves_every_chunk() -> No
     env, policy = build(config)
     sim = Simulator(env, policy)
     batch = draw_batch(env, sim, config.force_field(), config.batch_size, torch.Generator().manual_seed(1))
+    # a pulse at steps 3-4 only and a clamp from step 6 on: windows that differ between chunks
+    held = [Perturb([3, 4], 0.3 * torch.ones(64)), ClampSubspace(slice(6, None), torch.eye(64)[:2])]
+    interventions = held if with_interventions else []
     grads = {}
     for compiled in (False, True):
         torch._dynamo.reset()
         counters.clear()
         policy.zero_grad()
         runner = EpisodeRunner(sim, config.unroll, compile=compiled)
-        config.loss_weights().total(episode_loss(runner, batch)).backward()
+        config.loss_weights().total(episode_loss(runner, batch, interventions)).backward()
         grads[compiled] = torch.cat([p.grad.flatten() for p in policy.parameters()])
     assert counters["stats"]["unique_graphs"] == 1  # the first chunk does not compile a graph of its own
     torch.testing.assert_close(grads[True], grads[False], rtol=1e-4, atol=1e-7)
