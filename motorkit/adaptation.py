@@ -9,7 +9,7 @@ after-effect, expected to mirror the first exposure).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -116,3 +116,26 @@ def balance_strength(strengths: Sequence[float], lateral: Sequence[float]) -> fl
         return float("nan")
     i = int(change[0])
     return float(k[i] - y[i] * (k[i + 1] - k[i]) / (y[i + 1] - y[i]))
+
+
+#: The conditions of a curl-field run whose hand paths chapter 3 compares, in the order it shows them.
+CONDITIONS: tuple[str, ...] = ("first_exposure", "adapted", "aftereffect")
+
+
+def conditions(runs: Mapping[str, Adaptation], names: Sequence[str] = CONDITIONS) -> dict[str, dict[str, Rollout]]:
+    """Each field's rollouts of the named conditions: ``{field: {condition: rollout}}``.
+
+    ``runs`` holds one :class:`Adaptation` per field (e.g. CW and CCW), so that a figure can set the
+    first exposure, the adapted reaches and the after-effects of both fields side by side.
+    """
+    return {field: {name: getattr(run, name) for name in names} for field, run in runs.items()}
+
+
+def field_exposure(null: TrainResult, adapted: TrainResult, field: str, strength: float) -> dict[str, Rollout]:
+    """The test reaches of the null-field and the adapted network in a curl field of any ``strength``.
+
+    ``{"null": ..., "adapted": ...}``: a field the null network meets for the first time, against one
+    the adapted network learned at another strength (chapter 3's figure over field strengths).
+    """
+    load = ForceField(field, strength)
+    return {"null": null.evaluate(load), "adapted": adapted.evaluate(load)}

@@ -417,3 +417,23 @@ def first_limit_time(effector: mn.effector.Effector, rollout: Rollout, tol: floa
     hit = ((pos <= lo + tol) | (pos >= hi - tol)).any(axis=-1)  # (batch, T+1)
     first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
     return np.where(first >= 0, rollout.time[np.maximum(first, 0)], np.nan)
+
+
+def value_at(x: float, grid: np.ndarray | Sequence[float], curve: np.ndarray | Sequence[float]) -> float:
+    """A curve sampled on an increasing ``grid``, read at ``x`` by linear interpolation.
+
+    Chapter 1 reads the force-velocity curve this way at one optimal length per second, shortening
+    and lengthening, to quote how much force a muscle keeps when it moves.
+    """
+    return float(np.interp(x, grid, curve))
+
+
+def lateral_offset_cm(end: np.ndarray, reference_end: np.ndarray, reference_move: np.ndarray) -> float:
+    """How far (cm) a hand ended from where a reference run ended, across the reference's movement.
+
+    Positive to the left of ``reference_move`` (the reference's displacement, start to end), negative
+    to the right: chapter 1's measure of which way a curl field pushes an open-loop movement.
+    """
+    direction = reference_move / np.linalg.norm(reference_move)
+    left = np.array([-direction[1], direction[0]])
+    return 100 * float((end - reference_end) @ left)

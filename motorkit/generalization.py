@@ -32,7 +32,7 @@ from motorkit.adaptation import adaptation_config
 from motorkit.bodies import posture_to_joint
 from motorkit.effectors import hand_jacobian
 from motorkit.fields import ForceChannel, ForceField
-from motorkit.rollouts import Rollout
+from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, Trials, test_directions
 from motorkit.training import TrainConfig, TrainResult
 
@@ -163,3 +163,13 @@ def with_task(result: TrainResult, **changes: Any) -> TrainResult:
     """The same trained policy on a changed task (e.g. ``duration``, ``delay``): nothing is retrained."""
     config = replace(result.config, **changes)
     return replace(result, env=CentreOutReach(config.task_config()), config=config)
+
+
+def reach_toward(result: TrainResult, angle_deg: float) -> Rollout:
+    """The test reaches plus one more, of the task's length from the test start in direction ``angle_deg``,
+    in the null field; the extra reach is the last trial (index 8 of the 8-target test set)."""
+    env = result.env
+    rad = np.radians(angle_deg)
+    goal = env.start + env.config.reach_m * torch.tensor([[np.cos(rad), np.sin(rad)]], dtype=torch.float32)
+    targets = torch.cat([env.test_targets(), goal])
+    return rollout(result.simulator, targets, ForceField("null"))

@@ -169,3 +169,48 @@ def swap_readout(policy: GRUPolicy, donor: GRUPolicy) -> GRUPolicy:
     out = copy.deepcopy(policy)
     out.readout.load_state_dict(donor.readout.state_dict())
     return out
+
+
+def intervention_effect(sim: Simulator, targets: torch.Tensor, field: ForceField, reference: Rollout,
+                        *hooks: object, policy: GRUPolicy | None = None) -> dict[str, float]:
+    """What interventions do to the test reaches: :func:`behaviour` of a rollout with ``hooks`` against ``reference``.
+
+    ``policy`` replaces the simulator's policy in the same environment (e.g. a network with another's
+    readout, :func:`swap_readout`). Chapter 6 measures every ablation and transplant this way.
+    """
+    runner = sim if policy is None else Simulator(sim.env, policy)
+    run = rollout(runner, targets, field, interventions=list(hooks))
+    return behaviour(run, reference)
+
+
+def median_effect(draws: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The median of each measure over draws of a random control (each a :func:`behaviour` dict)."""
+    return {k: float(np.median([d[k] for d in draws])) for k in draws[0]}
+
+
+def deviations_cm(sweep: PulseSweep, size: float, pooled: str = "random") -> dict[str, np.ndarray]:
+    """The hand's largest deviation (cm, per target) after the pulses of one ``size``, by direction.
+
+    Directions whose label starts with ``pooled`` (the random controls) are pooled under that name,
+    as rows of one array; every other direction keeps its label, in the sweep's order.
+    """
+    dev = 100 * sweep.deviation_m[:, sweep.sizes.index(size)]  # (directions, targets)
+    out: dict[str, np.ndarray] = {label: dev[i] for i, label in enumerate(sweep.labels)
+                                  if not label.startswith(pooled)}
+    out[pooled] = dev[[i for i, label in enumerate(sweep.labels) if label.startswith(pooled)]]
+    return out
+
+
+def random_transplants(hidden: np.ndarray | torch.Tensor, k: int, n: int, seed: int = 0) -> list[Replace]:
+    """The control of a transplant: ``hidden`` transplanted along ``n`` random ``k``-dimensional subspaces.
+
+    Subspace ``i`` is :func:`random_basis` with seed ``seed + i``, so the control is the same on every run.
+    """
+    units = hidden.shape[-1]
+    return [transplant(hidden, random_basis(k, units, seed + i)) for i in range(n)]
+
+
+def pulse(sim: Simulator, targets: torch.Tensor, field: ForceField, direction: torch.Tensor, step: int,
+          size: float) -> Rollout:
+    """The test reaches with one pulse of ``size`` along ``direction`` added to the hidden state at ``step``."""
+    return rollout(sim, targets, field, interventions=[Perturb([step], size * direction)])

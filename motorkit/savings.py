@@ -216,3 +216,37 @@ def fit_two_state(adaptation: Sequence[float], perturbation: Sequence[float], st
         if best is None or fit.cost < best.cost:
             best = fit
     return model(best.x)
+
+
+def block_curves(runs: Mapping[Hashable, TrainResult], key: str = ERROR, smooth: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Each network's curve of one block, as chapter 8 draws and measures it: the error smoothed over
+    ``smooth`` batches (:func:`network_curves`), the adaptation index (:data:`INDEX`) as measured."""
+    return network_curves(runs, key, smooth if key == ERROR else 1)
+
+
+def criterion_batches(runs: Mapping[Hashable, TrainResult], criterion: float, smooth: int = 5) -> np.ndarray:
+    """:func:`batches_to_criterion` of one block for each network (``runs``: one run per network)."""
+    return np.array([batches_to_criterion(run.log, criterion, smooth=smooth) for run in runs.values()])
+
+
+def early_rates(runs: Mapping[Hashable, TrainResult], batches: int, baselines: Mapping[Hashable, float],
+                smooth: int = 5) -> np.ndarray:
+    """:func:`early_rate` of one block for each network, each against its own ``baselines[key]``."""
+    return np.array([early_rate(run.log, batches, baselines[key], smooth=smooth) for key, run in runs.items()])
+
+
+@dataclass
+class ScheduleBlock:
+    """One block of a schedule, for a figure: its label, its length, and its curves per network."""
+
+    label: str
+    batches: int
+    error: tuple[np.ndarray, np.ndarray]  # (batches, values (networks, points)), :func:`block_curves`
+    index: tuple[np.ndarray, np.ndarray]
+
+
+def schedule_curves(blocks: Sequence[tuple[str, Mapping[Hashable, TrainResult]]], smooth: int = 5) -> list[ScheduleBlock]:
+    """The error and index curves of a schedule's blocks (``(label, runs)`` in order), for a figure that
+    sets them one after the other."""
+    return [ScheduleBlock(label, next(iter(runs.values())).config.batches, block_curves(runs, ERROR, smooth),
+                          block_curves(runs, INDEX, smooth)) for label, runs in blocks]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 import joblib
 import numpy as np
@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from motorkit.modelcache import train_cached
 from motorkit.training import TrainConfig
 from motorkit.traininglog import TrainingLog, centred_average, evaluation_columns
+from motorkit.loss import LossWeights
 
 
 @dataclass
@@ -299,3 +300,36 @@ def start_transient(log: TrainingLog, reference: float, key: str = "test_distanc
         "test_peak": float(values[peak]) if values.size else float("nan"),
         "recovered_batch": first_crossing(batches[peak:], values[peak:], reference) if values.size else float("nan"),
     }
+
+
+def loss_costs(log: TrainingLog, weights: LossWeights, n: int) -> dict[str, float]:
+    """The costs beside the distance term of a run's loss, early (first ``n`` batches) and late (last ``n``).
+
+    ``weights`` are the run's loss weights (``TrainConfig.loss_weights()``). Returns the costs' share
+    of the loss at the end (``final``) and at the start (``early``, the median over the first batches),
+    the effort and hidden-activity share at the end (``minor``), how much the weighted jerk cost changed
+    (``jerk_change``: late mean over early median), the whole loss at the end over its first batch
+    (``whole_ratio``), and the largest ratio of the loss to its distance term (``peak``): chapter 4's
+    evidence that the distance term is what an adaptation run learns.
+    """
+    def column(name: str) -> np.ndarray:
+        return log.curve(name).values
+
+    loss, distance = column("loss"), column("loss_distance")
+    jerk = weights.smoothness * column("loss_smoothness")
+    minor = weights.effort * column("loss_effort") + weights.hidden * column("loss_hidden")
+    return {"final": 1 - distance[-n:].mean() / loss[-n:].mean(),
+            "early": float(np.median(1 - distance[:n] / loss[:n])),
+            "minor": minor[-n:].mean() / loss[-n:].mean(),
+            "jerk_change": jerk[-n:].mean() / np.median(jerk[:n]),
+            "whole_ratio": loss[-n:].mean() / loss[0],
+            "peak": float(np.max(loss / distance))}
+
+
+def by_seed(table: Mapping[tuple[Hashable, int], Mapping[str, Any]], group: Hashable, key: str,
+            seeds: Sequence[int]) -> list[Any]:
+    """``key`` of a ``(group, seed)``-keyed table of summaries, one value per seed in ``seeds``' order.
+
+    Chapter 4 keeps one summary per field and network; this reads one measure across the networks.
+    """
+    return [table[group, s][key] for s in seeds]

@@ -215,3 +215,19 @@ def test_first_limit_time(arm):
     assert np.isfinite(t).all() and (t > 0).all() and (t <= 0.3).all()
     rest = fx.simulate_constant(arm, np.zeros(6), 0.1)
     assert np.isnan(fx.first_limit_time(arm, rest)).all()
+
+
+def test_value_at_interpolates_a_sampled_curve():
+    grid = np.array([-2.0, 0.0, 2.0])
+    curve = np.array([0.0, 1.0, 3.0])
+    assert fx.value_at(-1.0, grid, curve) == pytest.approx(0.5)
+    assert fx.value_at(1.0, grid, curve) == pytest.approx(2.0)
+    assert isinstance(fx.value_at(0.0, grid, curve), float)
+
+
+def test_lateral_offset_is_positive_to_the_left_of_the_reference_movement():
+    reference_end, move = np.array([0.0, 0.1]), np.array([0.0, 0.1])  # the reference moved up (+y) 10 cm
+    assert fx.lateral_offset_cm(np.array([-0.02, 0.1]), reference_end, move) == pytest.approx(2.0)  # left of up
+    assert fx.lateral_offset_cm(np.array([0.03, 0.12]), reference_end, move) == pytest.approx(-3.0)
+    # the size of the reference movement does not matter, only its direction
+    assert fx.lateral_offset_cm(np.array([-0.02, 0.1]), reference_end, 5 * move) == pytest.approx(2.0)

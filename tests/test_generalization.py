@@ -96,3 +96,33 @@ def test_channel_force_distance_is_the_rms_difference_of_channel_forces() -> Non
     assert gz.channel_force_distance(a, b) == pytest.approx(float(np.sqrt(np.mean(a.channel_force() ** 2))))
     with pytest.raises(ValueError, match="different trials"):
         gz.channel_force_distance(a, a.take([0, 1]))
+
+
+def test_reach_toward_adds_one_reach_in_the_asked_direction() -> None:
+    env, policy = build(TrainConfig(duration=0.3))
+    result = TrainResult(policy, env, TrainConfig(duration=0.3), [], None)
+    trials = gz.reach_toward(result, 90.0)
+    assert len(trials) == 9
+    offset = trials.target[8] - trials.fingertip[8, 0]
+    np.testing.assert_allclose(offset, [0.0, env.config.reach_m], atol=1e-5)  # straight up, the task's reach
+    np.testing.assert_allclose(trials.target[:8], env.test_targets().numpy(), atol=1e-6)
+
+
+def test_practised_direction_figure_draws_the_function_and_the_catch_trials() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from motorkit import plots
+
+    env, policy = build(TrainConfig(duration=0.3))
+    trials = TrainResult(policy, env, TrainConfig(duration=0.3), [], None).evaluate()
+    distances = np.array([-135.0, -90.0, -45.0, 0.0, 45.0, 90.0, 135.0, 180.0])
+    spread = (distances, np.ones((2, 8)))
+    fig = plots.plot_practised_direction({"90": (distances, np.linspace(0, 1, 8))}, {"90": trials}, spread,
+                                         trials, "90")
+    assert [a.get_title() for a in fig.axes] == ["Generalization function",
+                                                 "After-effects (catch trials), practised 90°"]
+    assert fig.axes[0].get_ylim() == (-1.2, 1.5)
+    plt.close(fig)

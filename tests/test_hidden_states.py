@@ -101,3 +101,69 @@ def test_selection_controls() -> None:
     controls = mkw.selection_controls({"step": ("step", [5, 20, 40], 20), "direction": ("dir", ["PC1", "PC2"], "PC2")})
     assert isinstance(controls["step"], widgets.SelectionSlider) and controls["step"].value == 20
     assert isinstance(controls["direction"], widgets.Dropdown) and controls["direction"].value == "PC2"
+
+
+def test_median_effect_and_deviations_by_kind() -> None:
+    from motorkit import interventions as iv
+
+    draws = [{"a": 1.0, "b": 5.0}, {"a": 3.0, "b": 4.0}, {"a": 2.0, "b": 0.0}]
+    assert iv.median_effect(draws) == {"a": 2.0, "b": 4.0}
+    labels = ["PC1", "readout", "random 1", "random 2"]
+    dev = np.arange(4 * 2 * 3, dtype=float).reshape(4, 2, 3) / 100  # (direction, size, target), m
+    sweep = iv.PulseSweep(30, labels, [0.5, 1.0], _rollout(), {}, dev, dev, dev)
+    by_kind = iv.deviations_cm(sweep, 1.0)
+    assert list(by_kind) == ["PC1", "readout", "random"]
+    np.testing.assert_allclose(by_kind["PC1"], [3.0, 4.0, 5.0])
+    np.testing.assert_allclose(by_kind["random"], [[15.0, 16.0, 17.0], [21.0, 22.0, 23.0]])
+
+
+def test_random_transplants_are_seeded_transplants_along_random_bases() -> None:
+    import torch
+
+    from motorkit import interventions as iv
+
+    donor = np.random.default_rng(0).standard_normal((2, 5, 6))
+    hooks = iv.random_transplants(donor, 2, 3, seed=7)
+    assert len(hooks) == 3
+    h = torch.zeros(2, 6)
+    for i, hook in enumerate(hooks):  # the state moves to the donor's, along basis i only
+        q = iv.random_basis(2, 6, 7 + i)
+        moved = hook(1, h)
+        expected = (torch.as_tensor(donor[:, 2], dtype=torch.float32) @ q.T) @ q
+        torch.testing.assert_close(moved, expected)
+
+
+def test_intervention_effect_and_pulse_on_a_small_network() -> None:
+    import torch
+
+    from motorkit import interventions as iv
+    from motorkit.closed_loop import Simulator
+    from motorkit.fields import ForceField
+    from motorkit.rollouts import rollout
+    from motorkit.training import TrainConfig, build
+
+    env, policy = build(TrainConfig(duration=0.3))
+    sim, targets, null = Simulator(env, policy), env.test_targets(), ForceField("null")
+    base = rollout(sim, targets, null)
+    unchanged = iv.intervention_effect(sim, targets, null, base)  # no intervention: the same reaches
+    assert unchanged == iv.behaviour(base, base) and unchanged["hand_deviation_cm"] == 0.0
+    np.testing.assert_allclose(iv.pulse(sim, targets, null, torch.ones(policy.hidden_size), 5, 0.0).fingertip,
+                               base.fingertip)
+    pushed = iv.pulse(sim, targets, null, torch.ones(policy.hidden_size) / 8, 5, 3.0)
+    assert iv.hand_deviation(pushed, base).max() > 0
+    assert iv.intervention_effect(sim, targets, null, base, policy=policy) == unchanged  # same policy, same reaches
+
+
+def test_pulse_figure_is_titled_with_the_pulse() -> None:
+    base, hit = _rollout(), _rollout(0.02)
+    fig = plots.plot_pulse(base, hit, 30, "PC3", 1.5, deviation_ylim=5)
+    assert fig.get_suptitle() == "Pulse of size 1.5 along PC3 at 300 ms"
+    assert fig.axes[1].get_ylim() == (0, 5)
+
+
+def test_metric_rows_set_prefixed_measures_side_by_side() -> None:
+    metrics = {"pointmass_error_cm": 1.5, "error_cm": 0.5, "pointmass_batches": 300.0, "batches": 3000.0}
+    rows = mkhtml.metric_rows(metrics, [("error (cm)", "error_cm"), ("batches", "batches", int)],
+                              prefixes=("pointmass_", ""))
+    assert rows == [["error (cm)", 1.5, 0.5], ["batches", 300, 3000]]
+    assert type(rows[1][1]) is int

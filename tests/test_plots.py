@@ -169,3 +169,17 @@ def test_savings_figures_draw_what_they_are_given():
     data = np.vstack([np.where(np.arange(10) % 2, np.nan, x / 10)] * 2)  # measured every other batch
     plots.plot_two_state(axes[3], x, data, x / 20, x / 20)
     assert len(axes[3].lines) == 4
+
+
+def test_schedule_figure_sets_the_blocks_one_after_the_other():
+    from motorkit.savings import ScheduleBlock
+
+    x = np.arange(1, 6, dtype=float)
+    curve = (x, np.vstack([np.linspace(3, 1, 5), np.linspace(2.5, 1, 5)]))
+    blocks = [ScheduleBlock("FF1", 5, curve, curve), ScheduleBlock("NF2", 5, curve, curve)]
+    fig = plots.plot_schedule({"savings": ("NF1 → FF1 → NF2", blocks)}, "savings", plots.BLOCK_COLORS, criterion=1.2)
+    error, index = fig.axes
+    assert error.get_title() == "NF1 → FF1 → NF2" and index.get_ylabel() == "adaptation index"
+    starts = [line.get_xdata()[0] for line in error.lines if len(line.get_xdata()) == 5]
+    assert starts == [1.0, 6.0]  # the second block starts after the first one's 5 batches
+    assert [line.get_ydata()[0] for line in error.lines if len(line.get_xdata()) == 2] == [1.2]  # the criterion

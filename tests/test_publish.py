@@ -236,3 +236,17 @@ def test_glue_values_glues_numpy_scalars_as_python_numbers(monkeypatch) -> None:
     glue_values({"a": np.float32(0.5), "b": np.int64(3), "c": "text", "d": 1.25})
     assert seen == {"a": (0.5, False), "b": (3, False), "c": ("text", False), "d": (1.25, False)}
     assert type(seen["a"][0]) is float and type(seen["b"][0]) is int
+
+
+def test_glue_values_as_floats_and_as_markdown(monkeypatch) -> None:
+    import myst_nb
+    from IPython.display import Markdown
+
+    from motorkit.publish.glue import glue_values
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display=True: seen.update({key: value}))
+    glue_values({"n": 3, "x": 0.5}, as_float=True)
+    assert seen == {"n": 3.0, "x": 0.5} and type(seen["n"]) is float
+    glue_values({"verdict": "form a *ring*"}, markdown=True)
+    assert isinstance(seen["verdict"], Markdown) and seen["verdict"].data == "form a *ring*"

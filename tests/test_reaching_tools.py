@@ -215,3 +215,31 @@ def test_balance_strength_interpolates_on_the_grid():
     assert adaptation.balance_strength([0, 4, 8, 12], [3.0, 1.0, -1.0, -3.0]) == pytest.approx(6.0)
     assert adaptation.balance_strength([0, 2, 4], [-1.0, -0.5, 1.5]) == pytest.approx(2.5)  # grid step read, not typed
     assert np.isnan(adaptation.balance_strength([0, 4], [1.0, 2.0]))
+
+
+# --------------------------------------------------------------------------------------------------
+# What chapter 3 compares, and the figures of the chapters' widgets
+
+
+def test_conditions_and_field_exposure_collect_the_rollouts_by_field():
+    from types import SimpleNamespace
+
+    runs = {f: SimpleNamespace(first_exposure=f + " first", adapted=f + " adapted", aftereffect=f + " after",
+                               baseline=f + " baseline") for f in ("cw", "ccw")}
+    assert adaptation.conditions(runs) == {
+        f: {"first_exposure": f + " first", "adapted": f + " adapted", "aftereffect": f + " after"}
+        for f in ("cw", "ccw")}
+    assert list(adaptation.conditions(runs, ("adapted",))["cw"]) == ["adapted"]
+    null = SimpleNamespace(evaluate=lambda load: ("null", load))
+    adapted = SimpleNamespace(evaluate=lambda load: ("adapted", load))
+    exposed = adaptation.field_exposure(null, adapted, "ccw", 4.0)
+    assert exposed["null"] == ("null", ForceField("ccw", 4.0))
+    assert exposed["adapted"] == ("adapted", ForceField("ccw", 4.0))
+
+
+def test_widget_figures_of_reaching_and_adaptation(reaches: dict):
+    trials, arm = reaches["arm26"]
+    fig = plots.plot_reach_toward(trials, arm, 2, "arm")
+    assert fig.get_suptitle() == "Arm, target at 90°"  # the test set's third target
+    fig = plots.plot_exposure_pair({"null": trials, "adapted": trials}, "cw", 4.0, 8.0, baseline=trials)
+    assert [a.get_title() for a in fig.axes][:2] == ["null-field network (first exposure)", "adapted to CW, k = 8"]

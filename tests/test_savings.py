@@ -115,3 +115,38 @@ def test_per_batch_joins_block_logs_with_gaps_where_nothing_was_measured():
     logs = [_log([1.0, 1.0], [None, 0.2]), _log([1.0], [0.4])]
     values = savings.per_batch(logs)
     assert np.isnan(values[0]) and values[1:].tolist() == [0.2, 0.4]
+
+
+def test_block_curves_smooth_the_error_but_not_the_index():
+    from types import SimpleNamespace
+
+    errors = [3.0, 1.0, 2.0, 0.0, 1.0]
+    runs = {0: SimpleNamespace(log=_log(errors, [0.1, 0.2, 0.3, 0.4, 0.5])),
+            1: SimpleNamespace(log=_log([e + 1 for e in errors], [0.0] * 5))}
+    x, y = savings.block_curves(runs, smooth=3)
+    np.testing.assert_allclose(x, np.arange(1, 6))
+    assert y.shape == (2, 5)
+    np.testing.assert_allclose(y[:, 1:4], [[2.0, 1.0, 1.0], [3.0, 2.0, 2.0]])  # centred means of three
+    _, index = savings.block_curves(runs, savings.INDEX, smooth=3)
+    np.testing.assert_allclose(index, [[0.1, 0.2, 0.3, 0.4, 0.5], [0.0] * 5])
+
+
+def test_criterion_batches_and_early_rates_per_network():
+    from types import SimpleNamespace
+
+    fast = SimpleNamespace(log=_log(list(np.linspace(3.0, 0.5, 26))))  # 0.1 cm less each batch
+    slow = SimpleNamespace(log=_log(list(np.linspace(3.0, 1.75, 26))))  # 0.05 cm less
+    runs = {"a": fast, "b": slow}
+    np.testing.assert_allclose(savings.criterion_batches(runs, 2.0, smooth=1), [11.0, 21.0])
+    rates = savings.early_rates(runs, 11, {"a": 1.0, "b": 2.0}, smooth=1)  # 1 cm over 10 batches, 0.5 cm
+    np.testing.assert_allclose(rates, [1.0 / 2.0 / 10, 0.5 / 1.0 / 10])
+
+
+def test_schedule_curves_keep_each_blocks_label_length_and_curves():
+    from types import SimpleNamespace
+
+    block = {0: SimpleNamespace(log=_log([2.0, 1.0], [0.2, 0.4]), config=SimpleNamespace(batches=2))}
+    blocks = savings.schedule_curves([("FF1", block), ("FF2", block)], smooth=1)
+    assert [(b.label, b.batches) for b in blocks] == [("FF1", 2), ("FF2", 2)]
+    np.testing.assert_allclose(blocks[1].error[1], [[2.0, 1.0]])
+    np.testing.assert_allclose(blocks[0].index[1], [[0.2, 0.4]])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from motorkit import generalization as gz
+
 pytestmark = pytest.mark.slow
 
 HALF_CM = 0.5
@@ -25,9 +27,8 @@ def ge(chapter_metrics) -> dict:
 
 def _side(ge: dict, angle: float) -> float:
     """The one-direction generalization function averaged over +angle and -angle."""
-    d = np.asarray(ge["direction_generalization_deg"])
-    g = np.asarray(ge["direction_generalization"])
-    return float(g[np.abs(d) == angle].mean())
+    d = np.abs(np.asarray(ge["direction_generalization_deg"]))
+    return float(dict(zip(*gz.by_distance(d, ge["direction_generalization"])))[angle])
 
 
 # --------------------------------------------------------------------------------------------------

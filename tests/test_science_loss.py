@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from motorkit import publish
+from motorkit import publish, sweeps
 from motorkit.io import read_metrics
 
 STEM = "04_loss_analysis"
@@ -154,10 +154,10 @@ def test_per_batch_larger_batch_ends_lower_beyond_the_spread(m: dict) -> None:
     more than the spread of the final loss between networks, and 'in every network the smallest batch
     ends highest'."""
     final = np.asarray(m["final_loss_by_batch_size_and_seed"], dtype=float)
-    gain = final[0] - final[-1]
+    effect = sweeps.effect_against_spread(dict(zip(m["batch_sizes"], final)))
+    gain, between = effect["gain"], effect["spread"]
     assert np.allclose(m["batch_gain_by_network_cm"], gain)
-    assert m["batch_gain_mean_cm"] == pytest.approx(gain.mean())
-    between = np.mean(final.std(axis=1, ddof=1))
+    assert m["batch_gain_mean_cm"] == pytest.approx(effect["mean"])
     assert m["final_loss_between_network_sd_cm"] == pytest.approx(between)
     assert gain.mean() > between
     assert np.all(final[0] > final[1:].max(axis=0))

@@ -182,3 +182,23 @@ def test_effect_against_spread_compares_the_batch_effect_with_network_difference
     assert effect["mean"] == pytest.approx(0.1) and effect["sd"] == pytest.approx(0.2)
     assert effect["spread"] == pytest.approx(np.mean([0.2, 0.2]))
 
+
+def test_loss_costs_split_the_loss_into_distance_and_costs() -> None:
+    from motorkit.loss import LossWeights
+    from motorkit.sweeps import by_seed, loss_costs
+
+    # 6 batches: distance falls 4 -> 1; effort 1, jerk 2 -> 1, hidden 0 (weights 0.5, 1, 2)
+    distance = [4.0, 4.0, 2.0, 2.0, 1.0, 1.0]
+    jerk = [2.0, 2.0, 1.0, 1.0, 1.0, 1.0]
+    weights = LossWeights(effort=0.5, smoothness=1.0, hidden=2.0)
+    log = TrainingLog([{"batch": b + 1, "loss_distance": d, "loss_effort": 1.0, "loss_smoothness": j,
+                        "loss_hidden": 0.0, "loss": d + 0.5 + j} for b, (d, j) in enumerate(zip(distance, jerk))])
+    costs = loss_costs(log, weights, 2)
+    assert costs["final"] == pytest.approx(1 - 1.0 / 2.5)  # last two: loss 2.5, distance 1
+    assert costs["early"] == pytest.approx(1 - 4.0 / 6.5)
+    assert costs["minor"] == pytest.approx(0.5 / 2.5)
+    assert costs["jerk_change"] == pytest.approx(0.5)
+    assert costs["whole_ratio"] == pytest.approx(2.5 / 6.5)
+    assert costs["peak"] == pytest.approx(2.5)  # loss / distance is largest at the end
+    table = {("cw", 1): {"x": 1.0}, ("cw", 0): {"x": 0.0}, ("ccw", 0): {"x": 9.0}}
+    assert by_seed(table, "cw", "x", [0, 1]) == [0.0, 1.0]

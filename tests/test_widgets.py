@@ -102,3 +102,55 @@ def test_selection_controls_leave_the_slider_a_usable_track():
 def test_description_width_is_bounded():
     assert mkw.description_width([]) == "80px"
     assert mkw.description_width(["x" * 100]) == "240px"
+
+
+def test_explorer_one_control_is_a_slider_over_panels_in_a_build():
+    seen = []
+
+    def draw(gain):
+        seen.append(gain)
+        return render(gain)
+
+    box = mkw.explorer(draw, {"gain": mkw.Control("gain", [0.5, 1.0, 2.0], start=1, fmt=lambda v: f"{v:.1f}")},
+                       mode="static")
+    assert seen == [0.5, 1.0, 2.0]
+    assert isinstance(box.stack, widgets.Stack) and len(box.stack.children) == 3
+    assert box.slider.options == ("0.5", "1.0", "2.0") and box.slider.index == 1
+    assert box.link.source == (box.slider, "index")
+
+
+def test_explorer_two_controls_are_a_grid_and_dict_values_are_arguments():
+    calls = []
+
+    def draw(body, angle):
+        calls.append((body, angle))
+        return render(angle)
+
+    box = mkw.explorer(draw, {"body": mkw.Control("body", ["a", "b"], start=1, fmt=str.upper),
+                              "angle": mkw.Control("angle", [0, 90])}, mode="static")
+    assert calls == [("a", 0), ("a", 90), ("b", 0), ("b", 90)]
+    assert box.buttons.options == ("A", "B") and box.buttons.index == 1
+    combos = [{"body": "a", "angle": 0}, {"body": "b", "angle": 90}]
+    calls.clear()
+    mkw.explorer(draw, {"combo": mkw.Control("combo", combos)}, mode="static")
+    assert calls == [("a", 0), ("b", 90)]
+    with pytest.raises(ValueError, match="one or two"):
+        mkw.explorer(draw, {}, mode="static")
+
+
+def test_explorer_live_forms():
+    draw = lambda **values: render(1.0)  # noqa: E731
+    live = mkw.explorer(draw, {"step": mkw.Control("step", [5, 10, 20], start=2),
+                               "name": mkw.Control("name", ["PC1", "PC2"], fmt=str.lower)}, mode="live")
+    assert isinstance(live, widgets.interactive)
+    step, name = live.children[:2]
+    assert isinstance(step, widgets.SelectionSlider) and step.value == 20
+    assert isinstance(name, widgets.Dropdown) and name.options == (("pc1", "PC1"), ("pc2", "PC2"))
+    other = mkw.explorer(draw, {"step": mkw.Control("step", [5])}, mode="live",
+                         live_controls=lambda: {"x": widgets.IntSlider(value=3)})
+    assert other.children[0].value == 3
+    tabs = mkw.explorer(draw, {"step": mkw.Control("step", [5])}, mode="live",
+                        tabs={"one": (draw, {"x": mkw.Control("x", [1, 2])}),
+                              "two": (draw, lambda: mkw.float_sliders(["a"]))})
+    assert isinstance(tabs, widgets.Tab) and tabs.titles == ("one", "two")
+    assert all(isinstance(child, widgets.interactive) for child in tabs.children)

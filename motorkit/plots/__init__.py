@@ -58,7 +58,13 @@ from motorkit.plots.colors import (
     muscle_colors,
     target_colors,
 )
-from motorkit.plots.generalization import plot_against, plot_channel_forces, plot_generalization, plot_posture_map
+from motorkit.plots.generalization import (
+    plot_against,
+    plot_channel_forces,
+    plot_generalization,
+    plot_posture_map,
+    plot_practised_direction,
+)
 from motorkit.plots.hidden import (
     animate_pc_trajectories,
     plot_effect_bars,
@@ -67,6 +73,7 @@ from motorkit.plots.hidden import (
     plot_paths_pair,
     plot_pc_trajectories,
     plot_pc_trajectories_3d,
+    plot_pulse,
     plot_pulse_deviation,
     plot_pulse_panel,
     plot_rotation_plane,
@@ -89,15 +96,24 @@ from motorkit.plots.reaching import (
     plot_adaptation_paths,
     plot_condition_bars,
     plot_curl_forces,
+    plot_exposure_pair,
     plot_field_exposure,
     plot_reach_detail,
+    plot_reach_toward,
     plot_reaches,
     plot_speed_profiles,
     plot_strength_sweep,
     plot_training_trials,
     plot_workspace_reaches,
 )
-from motorkit.plots.savings import plot_curves, plot_paired, plot_shift_states, plot_two_state, shade_blocks
+from motorkit.plots.savings import (
+    plot_curves,
+    plot_paired,
+    plot_schedule,
+    plot_shift_states,
+    plot_two_state,
+    shade_blocks,
+)
 from motorkit.plots.style import STYLE, finish, plain_log_ticks, plot_band, use_style
 
 __all__ = [
@@ -113,16 +129,16 @@ __all__ = [
     # reaching
     "CONDITION_LABELS", "draw_targets", "plot_reaches", "plot_speed_profiles", "plot_activations_by_target",
     "plot_reach_detail", "plot_curl_forces", "plot_adaptation_paths", "plot_condition_bars", "plot_strength_sweep",
-    "plot_field_exposure", "plot_training_trials", "plot_workspace_reaches",
+    "plot_field_exposure", "plot_exposure_pair", "plot_reach_toward", "plot_training_trials", "plot_workspace_reaches",
     # learning
     "plot_loss_curves", "plot_eval_curves", "plot_lateral_learning_curves", "plot_field_loss_curves",
     "plot_batch_size_study", "plot_batch_size_costs",
     # hidden
     "plot_variance_explained", "plot_pc_trajectories", "plot_pc_trajectories_3d", "animate_pc_trajectories",
     "plot_spread", "plot_end_states", "plot_rotation_plane", "plot_paths_pair", "plot_pulse_panel",
-    "plot_pulse_deviation", "plot_effect_bars", "plot_transplant_sweep", "plot_grouped_bars",
+    "plot_pulse", "plot_pulse_deviation", "plot_effect_bars", "plot_transplant_sweep", "plot_grouped_bars",
     # generalization
-    "plot_posture_map", "plot_generalization", "plot_channel_forces", "plot_against",
+    "plot_posture_map", "plot_generalization", "plot_channel_forces", "plot_against", "plot_practised_direction",
     # savings
-    "shade_blocks", "plot_curves", "plot_paired", "plot_shift_states", "plot_two_state",
+    "shade_blocks", "plot_curves", "plot_paired", "plot_shift_states", "plot_two_state", "plot_schedule",
 ]

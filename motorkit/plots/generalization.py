@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from motorkit.plots.style import plot_band
+from motorkit.plots.reaching import plot_reaches
+from motorkit.plots.style import finish, plot_band
 
 
 def plot_posture_map(ax: Axes, postures: Sequence[Sequence[float]], values: Sequence[float],
@@ -73,3 +76,19 @@ def plot_against(ax: Axes, x: Sequence[float], values: dict[str, Sequence[float]
         ax.plot(x, y, "-o", ms=5, lw=1.8, color=colors[label], label=label)
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_practised_direction(functions: dict[str, tuple[np.ndarray, np.ndarray]], catch: dict[str, object],
+                             spread: tuple[np.ndarray, np.ndarray], baseline, name: str) -> Figure:
+    """The network that practised direction ``name``: its generalization function (``functions[name]``)
+    against the range of all (``spread``: distances, one row per network), and its after-effects on
+    catch trials (``catch[name]``, a rollout) over the null network's reaches (``baseline``)."""
+    label = f"practised {name}°"
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
+    plot_generalization(axes[0], {label: functions[name]}, {label: "k"}, spread=spread, spread_color="0.6",
+                        spread_label="all eight (mean, range)")
+    axes[0].set_ylim(-1.2, 1.5)
+    finish(axes[0], "angle to the practised direction (deg)", "adaptation index / practised", "Generalization function")
+    plot_reaches(axes[1], catch[name], baseline=baseline)
+    finish(axes[1], "x (m)", "y (m)", f"After-effects (catch trials), practised {name}°")
+    return fig

@@ -318,3 +318,11 @@ def plot_grouped_bars(ax: Axes, series: dict[str, Sequence[float]], groups: Sequ
     ax.grid(axis="x", visible=False)
     ax.legend()
     return ax
+
+
+def plot_pulse(base, perturbed, step: int, direction: str, size: float,
+               deviation_ylim: float | None = None) -> Figure:
+    """:func:`plot_pulse_panel` titled with the pulse: its ``size``, ``direction`` (a name) and time."""
+    ms = 1000 * step * base.dt
+    title = f"Pulse of size {size:g} along {direction} at {ms:.0f} ms"
+    return plot_pulse_panel(base, perturbed, step, title, deviation_ylim=deviation_ylim)

@@ -336,3 +336,20 @@ def plot_field_exposure(rollouts: dict[str, object], field: str, strength: float
     where = "no field" if strength == 0 else f"{FIELD_LABELS[field]} field, k = {strength:g} N·s/m"
     fig.suptitle(where, color=FIELD_COLORS[field] if strength else "k")
     return fig
+
+
+def plot_reach_toward(rollout, effector, index: int, body: str) -> Figure:
+    """:func:`plot_reach_detail` of trial ``index``, titled with the body and the target's direction
+    from the start (degrees, 0-360): the reaching widget of chapter 2."""
+    offset = rollout.target[index] - rollout.fingertip[index, 0]
+    angle = np.degrees(np.arctan2(offset[1], offset[0]))
+    return plot_reach_detail(rollout, effector, index, title=f"{body.capitalize()}, target at {angle % 360:.0f}°")
+
+
+def plot_exposure_pair(rollouts: dict[str, object], field: str, strength: float, learned: float,
+                       baseline=None) -> Figure:
+    """The null-field network (first exposure) beside the network adapted at ``learned`` N·s/m, both in a
+    ``field`` of ``strength`` (``rollouts``: ``{"null": ..., "adapted": ...}``): chapter 3's widget."""
+    titled = {"null-field network (first exposure)": rollouts["null"],
+              f"adapted to {field.upper()}, k = {learned:g}": rollouts["adapted"]}
+    return plot_field_exposure(titled, field, strength, baseline=baseline)

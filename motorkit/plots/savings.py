@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from motorkit.plots.colors import FIELD_COLORS
-from motorkit.plots.style import plot_band
+from motorkit.plots.style import finish, plot_band
 
 
 def shade_blocks(ax: Axes, blocks: Sequence[tuple[str, float, float, str]], names: bool = True) -> Axes:
@@ -82,3 +84,22 @@ def plot_two_state(ax: Axes, x: np.ndarray, data: np.ndarray, fast: np.ndarray, 
     ax.plot(x, slow, color=color, lw=1.2, ls=":", label="slow process")
     ax.legend()
     return ax
+
+
+def plot_schedule(schedules: dict[str, tuple[str, Sequence]], name: str, colors: dict[str, object],
+                  criterion: float | None = None) -> Figure:
+    """The error and adaptation-index curves of one schedule, block after block (``schedules[name]``:
+    its title and its :class:`~motorkit.savings.ScheduleBlock` list), the error's ``criterion`` dotted."""
+    title, blocks = schedules[name]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), constrained_layout=True)
+    start = 0
+    for block in blocks:
+        for ax, (x, y) in zip(axes, (block.error, block.index)):
+            plot_band(ax, x + start, y, colors[block.label], label=block.label, band="minmax")
+        start += block.batches
+    finish(axes[0], "batch", "error (cm)", title)
+    if criterion is not None:
+        axes[0].axhline(criterion, color="k", ls=":", lw=1)
+    finish(axes[1], "batch", "adaptation index", "")
+    axes[0].legend()
+    return fig

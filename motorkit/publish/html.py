@@ -54,6 +54,19 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence], fmt: str = "{:.4
     return f'<div style="overflow-x:auto;max-width:100%;">{table}</div>'
 
 
+def metric_rows(metrics: dict, measures: Sequence[tuple], prefixes: Sequence[str]) -> list[list]:
+    """Table rows of measures side by side: ``[label, metrics[prefix + key] for each prefix]``.
+
+    ``measures`` holds ``(label, key)`` or ``(label, key, fmt)`` (``fmt`` converts each value, e.g.
+    ``int``; default ``float``): e.g. chapter 2's table of the point mass (``"pointmass_"``) beside the
+    arm (``""``), read from the metrics the chapter writes.
+    """
+    rows = []
+    for label, key, *fmt in measures:
+        convert = fmt[0] if fmt else float
+        rows.append([label, *(convert(metrics[prefix + key]) for prefix in prefixes)])
+    return rows
+
 def state_tables_html(tables: dict[str, dict], fmt: str = "{:.4g}") -> str:
     """HTML for :func:`motorkit.effectors.state_tables`: body states, then muscle and geometry states."""
     body = html_table(["group", "variable", "value", "unit"], tables["body"], fmt,

@@ -8,15 +8,18 @@ widget comes in two forms, chosen by :func:`live_or_static`:
   for each of a few slider values up front, stores each as a PNG in a ``widgets.Image`` inside a
   ``widgets.Stack``, and links the slider to the stack *in the browser* with ``widgets.jslink``.
 
-Chapter 1 uses them for muscle activations; later chapters reuse them for reaching, adaptation,
-hidden-state PCA and interventions.
+Chapters make their widget with ONE call, :func:`explorer`: the controls (name -> :class:`Control`,
+the values it offers and how they read) and a render function; it returns the precomputed panels in a
+build and the live widget in a kernel. Chapter 1 uses it for muscle activations; later chapters for
+reaching, adaptation, interventions, generalization and savings.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -227,28 +230,105 @@ def live_or_static(
 
 
 # --------------------------------------------------------------------------------------------------
-# Hidden states (chapters 5 and 6)
+# Live controls over a few values
 
 
-def selection_controls(choices: dict[str, tuple[str, Sequence, object]]) -> dict[str, widgets.Widget]:
-    """Controls for :func:`live_sliders`, one per name: ``name -> (label, options, value)``.
+def selection_controls(choices: Mapping[str, tuple]) -> dict[str, widgets.Widget]:
+    """Controls for :func:`live_sliders`, one per name: ``name -> (label, options, value[, fmt])``.
 
     Numeric options get a ``SelectionSlider`` (e.g. times, sizes), :data:`SLIDER_WIDTH` wide, text
     options a ``Dropdown`` (e.g. directions); all share one label width, so a long label does not eat
-    the track. Updates only on release, since each change reruns a simulation.
+    the track. ``fmt``, when given, labels each option (the control's value stays the option itself).
+    Updates only on release, since each change reruns a simulation.
     """
     controls: dict[str, widgets.Widget] = {}
-    style = {"description_width": description_width([label for label, _, _ in choices.values()])}
-    for name, (label, options, value) in choices.items():
+    style = {"description_width": description_width([choice[0] for choice in choices.values()])}
+    for name, (label, options, value, *fmt) in choices.items():
         options = list(options)
+        shown = options if not fmt else [(fmt[0](o), o) for o in options]
         if all(isinstance(o, (int, float)) for o in options):
-            controls[name] = widgets.SelectionSlider(options=options, value=value, description=label,
+            controls[name] = widgets.SelectionSlider(options=shown, value=value, description=label,
                                                      continuous_update=False, style=style,
                                                      layout=widgets.Layout(width=SLIDER_WIDTH))
         else:
-            controls[name] = widgets.Dropdown(options=options, value=value, description=label, style=style,
+            controls[name] = widgets.Dropdown(options=shown, value=value, description=label, style=style,
                                               layout=widgets.Layout(width="min(400px, 100%)"))
     return controls
 
 
-# (end of the Hidden states section)
+# --------------------------------------------------------------------------------------------------
+# One call per chapter widget
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of an :func:`explorer`: its ``label``, the ``values`` it offers, the index of the
+    value shown first (``start``) and how a value reads (``fmt``).
+
+    A value that is a dict is a set of the render function's arguments (one slider over combinations,
+    e.g. a pulse's time and direction); any other value is passed under the control's name.
+    """
+
+    label: str
+    values: Sequence
+    start: int = 0
+    fmt: Callable[[object], str] = str
+
+    def choice(self) -> tuple:
+        """The control as :func:`selection_controls` takes it: ``(label, options, value, fmt)``."""
+        values = list(self.values)
+        return self.label, values, values[self.start], self.fmt
+
+
+#: Live controls: :class:`Control` specs by name, or a factory that makes the widgets (called only live).
+LiveControls = Mapping[str, Control] | Callable[[], Mapping[str, widgets.Widget]]
+
+
+def _arguments(name: str, value: object) -> dict[str, object]:
+    return dict(value) if isinstance(value, Mapping) else {name: value}
+
+
+def _live(render: Callable[..., Figure], controls: LiveControls) -> widgets.interactive:
+    made = controls() if callable(controls) else selection_controls({n: c.choice() for n, c in controls.items()})
+    return live_sliders(render, dict(made))
+
+
+def explorer(
+    render: Callable[..., Figure],
+    controls: Mapping[str, Control],
+    live_render: Callable[..., Figure] | None = None,
+    live_controls: LiveControls | None = None,
+    tabs: Mapping[str, tuple[Callable[..., Figure], LiveControls]] | None = None,
+    dpi: int = 72,
+    mode: Mode | None = None,
+) -> widgets.Widget:
+    """A chapter's widget in one call: kernel-free panels in a build, the live widget in a kernel.
+
+    ``render(**arguments)`` draws the figure for one setting of ``controls`` (one or two, name ->
+    :class:`Control`). In a build (:func:`widget_mode`) one control gives :func:`precomputed_panels`
+    (a slider), two give :func:`precomputed_grid` (buttons for the first, a slider for the second).
+    In a kernel the same controls become live ones (:func:`selection_controls`) over ``render``;
+    ``live_render`` and ``live_controls`` replace them where the live widget offers more (e.g. any
+    direction, where the book shows eight), and ``tabs`` (title -> (render, controls)) makes a
+    ``Tab`` of several live widgets. Only the chosen form is computed.
+    """
+    if not 1 <= len(controls) <= 2:
+        raise ValueError(f"explorer takes one or two controls, not {len(controls)}")
+
+    def static() -> widgets.Widget:
+        (first, a), *rest = controls.items()
+        if not rest:
+            return precomputed_panels(a.values, lambda v: render(**_arguments(first, v)), label=a.label,
+                                      fmt=a.fmt, dpi=dpi, start=a.start)
+        (second, b), = rest
+        return precomputed_grid(a.values, b.values, lambda r, c: render(**_arguments(first, r), **_arguments(second, c)),
+                                row_label=a.label, column_label=b.label, row_fmt=a.fmt, column_fmt=b.fmt, dpi=dpi,
+                                start=(a.start, b.start))
+
+    def live() -> widgets.Widget:
+        if tabs:
+            return widgets.Tab(children=[_live(r, c) for r, c in tabs.values()], titles=list(tabs))
+        return _live(live_render or render, controls if live_controls is None else live_controls)
+
+    return live_or_static(live, static, mode=mode)
+
