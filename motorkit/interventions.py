@@ -201,7 +201,7 @@ def deviations_cm(sweep: PulseSweep, size: float, pooled: str = "random") -> dic
     return out
 
 
-def random_transplants(hidden: np.ndarray | torch.Tensor, k: int, n: int, seed: int = 0) -> list[Replace]:
+def random_transplants(hidden: np.ndarray | torch.Tensor, k: int, n: int, seed: int = 0) -> list[Transplant]:
     """The control of a transplant: ``hidden`` transplanted along ``n`` random ``k``-dimensional subspaces.
 
     Subspace ``i`` is :func:`random_basis` with seed ``seed + i``, so the control is the same on every run.

@@ -128,7 +128,7 @@ def test_random_transplants_are_seeded_transplants_along_random_bases() -> None:
     h = torch.zeros(2, 6)
     for i, hook in enumerate(hooks):  # the state moves to the donor's, along basis i only
         q = iv.random_basis(2, 6, 7 + i)
-        moved = hook(1, h)
+        moved = hook.apply(h, 1.0, *(x[1] for x in hook.series(4)))  # step 1: after the donor's step 1
         expected = (torch.as_tensor(donor[:, 2], dtype=torch.float32) @ q.T) @ q
         torch.testing.assert_close(moved, expected)
 
