@@ -255,6 +255,7 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
 
     def save(batch: int, finished: bool = False) -> None:
         save_checkpoint(out, policy, optimizer, generator, config.to_dict(), batch, log.rows, finished)
+
     elapsed0 = log[-1]["wall_s"] if log else 0.0
     t_start = time.perf_counter()
     last_saved = first
