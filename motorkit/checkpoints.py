@@ -20,12 +20,13 @@ from motorkit.io import atomic_write, write_json
 CHECKPOINT_FORMAT = "motorkit-checkpoint/1"
 
 
-def save_checkpoint(out: Path, policy: torch.nn.Module, optimizer: torch.optim.Optimizer,
+def save_checkpoint(out: Path, policy: torch.nn.Module, optimizer: dict[str, Any],
                     generator: torch.Generator, config: dict[str, Any], batch: int,
                     log: list[dict[str, float]], finished: bool = False) -> Path:
     """Write the checkpoint atomically (one file holds everything), then the human-readable copies.
 
-    ``config`` is the run's configuration as a dictionary (``TrainConfig.to_dict()``), ``log`` its rows.
+    ``optimizer`` is the state of the run's own optimiser (``Optimizer.state_dict()``), ``config`` the run's
+    configuration as a dictionary (``TrainConfig.to_dict()``), ``log`` its rows.
     """
     payload = {
         "format": CHECKPOINT_FORMAT,
@@ -34,7 +35,7 @@ def save_checkpoint(out: Path, policy: torch.nn.Module, optimizer: torch.optim.O
         "batch": batch,
         "finished": finished,
         "policy": policy.state_dict(),
-        "optimizer": optimizer.state_dict(),
+        "optimizer": optimizer,
         "generator": generator.get_state(),
         "log": log,
     }

@@ -21,6 +21,7 @@ from typing import Callable, NamedTuple, Sequence
 import torch
 
 from motorkit.fields import HandLoad
+from motorkit.ensemble import StackedPolicy
 from motorkit.policy import GRUPolicy, Intervention
 from motorkit.tasks import CentreOutReach, Schedule, Trials
 
@@ -81,7 +82,7 @@ def announce_eager_fallback(reason: BaseException | str) -> None:
 class Simulator:
     """Closed-loop simulation of a policy in a task; ``step`` is the single source of the dynamics."""
 
-    def __init__(self, env: CentreOutReach, policy: GRUPolicy):
+    def __init__(self, env: CentreOutReach, policy: GRUPolicy | StackedPolicy):
         self.env = env
         self.policy = policy
         self.effector = env.effector
@@ -91,7 +92,7 @@ class Simulator:
 
     @property
     def device(self) -> torch.device:
-        return self.policy.readout.weight.device
+        return next(self.policy.parameters()).device
 
     def proprioception(self, muscle_state: torch.Tensor) -> torch.Tensor:
         """Noise-free proprioception as motornet defines it: muscle length / l0_ce, velocity / vmax."""

@@ -24,6 +24,7 @@ from typing import NamedTuple, Sequence
 import torch
 
 from motorkit.closed_loop import EpisodeRunner, Noise, Trace
+from motorkit.ensemble import networks
 from motorkit.fields import HandLoad
 from motorkit.metrics import jerk
 from motorkit.policy import Intervention
@@ -33,13 +34,19 @@ from motorkit.tasks import Schedule, Trials
 TERMS: tuple[str, ...] = ("distance", "effort", "smoothness", "hidden")
 
 
-def episode_terms(out: Trace, schedule: Schedule, dt: float) -> torch.Tensor:
-    """The loss terms (len(TERMS),) of an episode's outputs (T, B, ...) under its ``schedule``."""
-    hand, velocity = out.hand[..., :2], out.hand[..., 2:]
-    gap = torch.linalg.vector_norm(hand - schedule.goal, dim=-1)
-    distance = (schedule.weight * gap).sum() / schedule.weight.sum()
-    return torch.stack([distance, out.command.square().mean(), jerk(velocity, dt).square().sum(-1).mean(),
-                        out.hidden.square().mean()])
+def episode_terms(out: Trace, schedule: Schedule, dt: float, networks: int = 1) -> torch.Tensor:
+    """The loss terms (len(TERMS), networks) of an episode's outputs (T, B, ...) under its ``schedule``:
+    each network's own, when ``networks`` were trained together (their trials member-major)."""
+    def own(x: torch.Tensor) -> torch.Tensor:  # (T, networks, trials of one, ...)
+        return x.unflatten(1, (networks, -1))
+
+    hand, velocity = own(out.hand[..., :2]), own(out.hand[..., 2:])
+    gap = torch.linalg.vector_norm(hand - own(schedule.goal), dim=-1)
+    weight = own(schedule.weight)
+    distance = (weight * gap).sum((0, 2)) / weight.sum((0, 2))
+    effort = own(out.command).square().mean((0, 2, 3))
+    smoothness = jerk(velocity, dt).square().sum(-1).mean((0, 2))
+    return torch.stack([distance, effort, smoothness, own(out.hidden).square().mean((0, 2, 3))])
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,13 @@ class LossWeights:
     hidden: float = 0.0
 
     def total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The loss: the weighted sum of the ``terms``."""
+        """The loss: the weighted sum of the ``terms`` (of each network, for terms with one value per network)."""
         return sum(getattr(self, f.name) * terms[f.name] for f in fields(self))
+
+    @classmethod
+    def stack(cls, weights: Sequence["LossWeights"]) -> "LossWeights":
+        """The weights of several networks trained together, each term's as a tensor (networks,)."""
+        return cls(**{f.name: torch.tensor([getattr(w, f.name) for w in weights]) for f in fields(cls)})
 
 
 class Batch(NamedTuple):
@@ -63,12 +75,24 @@ class Batch(NamedTuple):
     load: HandLoad
     noise: Noise
 
+    @classmethod
+    def stack(cls, batches: Sequence["Batch"]) -> "Batch":
+        """The batches of networks trained together as one, member-major (noise is time-first)."""
+        if len(batches) == 1:
+            return batches[0]
+        trials = Trials(*(torch.cat(x) for x in zip(*(b.trials for b in batches))))
+        load = HandLoad(*(torch.cat(x) for x in zip(*(b.load for b in batches))))
+        noise = Noise(*(torch.cat(x, dim=1) for x in zip(*(b.noise for b in batches))))
+        return cls(trials, load, noise)
+
 
 def episode_loss(runner: EpisodeRunner, batch: Batch,
                  interventions: Sequence[Intervention] = ()) -> dict[str, torch.Tensor]:
-    """The loss terms of an episode by name, each averaged over its steps and trials.
+    """The loss terms of an episode by name, each (networks,): every network's average over its own
+    steps and trials (one network, unless the runner's policy is an ensemble: :mod:`motorkit.ensemble`).
 
     ``interventions`` act on the hidden state as in tests: constraints the network learns under.
     """
     out, schedule, _ = runner.run(batch.trials, batch.load, batch.noise, interventions)
-    return dict(zip(TERMS, episode_terms(out, schedule, runner.sim.env.config.dt)))
+    terms = episode_terms(out, schedule, runner.sim.env.config.dt, len(networks(runner.sim.policy)))
+    return dict(zip(TERMS, terms))

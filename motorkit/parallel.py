@@ -30,6 +30,7 @@ import torch
 import torch.distributed as dist
 
 from motorkit.closed_loop import Noise
+from motorkit.ensemble import member_rows
 from motorkit.loss import Batch
 
 #: The smallest batch for which two processes train faster than one (measured: benchmarks/README.md).
@@ -54,12 +55,13 @@ def workers_for(batch_size: int, requested: int = 0, device: str = "cpu") -> int
     return 2
 
 
-def take(batch: Batch, rank: int, world: int) -> Batch:
-    """Process ``rank``'s equal share of the trials of ``batch`` (noise is time-first)."""
-    size = batch.trials.target.shape[0]
+def take(batch: Batch, rank: int, world: int, members: int = 1) -> Batch:
+    """Process ``rank``'s equal share of the trials of ``batch`` (noise is time-first): of each member's
+    trials, for a batch of ``members`` networks trained together (:mod:`motorkit.ensemble`)."""
+    size = batch.trials.target.shape[0] // members
     _check_split(size, world)
-    part = slice(rank * size // world, (rank + 1) * size // world)
-    return Batch(batch.trials.take(part), batch.load.take(part), Noise(*(n[:, part] for n in batch.noise)))
+    rows = member_rows(members, size, slice(rank * size // world, (rank + 1) * size // world))
+    return Batch(batch.trials.take(rows), batch.load.take(rows), Noise(*(n[:, rows] for n in batch.noise)))
 
 
 class Group:
@@ -79,32 +81,33 @@ class Group:
         """The process that logs, evaluates and writes checkpoints."""
         return self.rank == 0
 
-    def take(self, batch: Batch) -> Batch:
-        """This process's share of the batch."""
-        return batch if self.world == 1 else take(batch, self.rank, self.world)
+    def take(self, batch: Batch, members: int = 1) -> Batch:
+        """This process's share of the batch (of each member's trials)."""
+        return batch if self.world == 1 else take(batch, self.rank, self.world, members)
 
     def average(self, parameters: Iterable[torch.nn.Parameter], values: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Average the parameters' gradients (in place) and ``values`` across processes; return the values."""
+        """Average the parameters' gradients (in place) and ``values`` across processes; return the values
+        (stacked)."""
         values = torch.stack([v.detach() for v in values])
         if self._pg is None:
             return values
         grads = [p.grad for p in parameters if p.grad is not None]
-        flat = torch.cat([values, *(g.reshape(-1) for g in grads)])
+        flat = torch.cat([values.reshape(-1), *(g.reshape(-1) for g in grads)])
         self._pg.allreduce([flat]).wait()
         flat /= self.world
-        offset = len(values)
+        offset = values.numel()
         for g in grads:
             g.copy_(flat[offset:offset + g.numel()].view_as(g))
             offset += g.numel()
-        return flat[:len(values)]
+        return flat[:values.numel()].view_as(values)
 
-    def agree(self, flag: bool) -> bool:
-        """The leader's ``flag`` (e.g. stop now), the same in every process."""
+    def agree(self, flags: list[bool]) -> list[bool]:
+        """The leader's ``flags`` (e.g. which members stop now), the same in every process."""
         if self._pg is None:
-            return flag
-        value = torch.tensor([float(flag)])
+            return flags
+        value = torch.tensor([float(f) for f in flags])
         self._pg.broadcast(value, 0).wait()
-        return bool(value.item())
+        return [bool(v) for v in value.tolist()]
 
 
 SINGLE = Group()

@@ -28,14 +28,19 @@ from motorkit.checkpoints import load_checkpoint, save_checkpoint
 from motorkit.closed_loop import EpisodeRunner, Simulator
 from motorkit.errors import CheckpointError, MotorkitError, TrainingDiverged
 from motorkit.fields import ForceChannel, ForceField, TrialFields, ViscousField, make_field
+from motorkit.ensemble import StackedPolicy, check_shapes, member_interventions, networks
 from motorkit.loss import Batch, LossWeights, episode_loss
 from motorkit.policy import GRUPolicy, Intervention, from_spec
 from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
-from motorkit.traininglog import INDEX, TrainingLog, evaluation_columns
+from motorkit.traininglog import EVALUATED, INDEX, TrainingLog, evaluation_columns
 
-__all__ = ["TrainConfig", "TrainResult", "build", "draw_batch", "train_step", "train", "load_policy",
+__all__ = ["TrainConfig", "TrainResult", "build", "draw_batch", "train_step", "train", "train_together", "load_policy",
            "MotorkitError", "TrainingDiverged", "CheckpointError"]
+
+
+#: One logged row of a training step: the loss and each of its terms.
+Row = dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -169,23 +174,23 @@ def draw_batch(env: CentreOutReach, sim: Simulator, field: TrialFields, batch_si
 def train_step(runner: EpisodeRunner, optimizer: torch.optim.Optimizer,
                batch: Batch, weights: LossWeights, grad_clip: float,
                group: parallel.Group = parallel.SINGLE,
-               interventions: Sequence[Intervention] = ()) -> dict[str, float]:
-    """One gradient step: run the episode, weigh the loss terms,
-    backpropagate through the body, update the weights."""
-    # each term: a mean over trials and steps
-    terms = episode_loss(runner, batch, interventions)
-    loss = weights.total(terms)
+               interventions: Sequence[Intervention] = ()) -> list[Row]:
+    """One gradient step of each network: run the episode, weigh the loss
+    terms, backpropagate through the body, clip, update the weights."""
+    terms = episode_loss(runner, batch, interventions)  # (networks,) each
+    losses = weights.total(terms)  # each network's loss
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()  # through network, muscles and skeleton, to step 1
-    policy = runner.sim.policy
-    # the whole batch's gradient and loss, if it was shared out
-    total = group.average(policy.parameters(), [loss, *terms.values()])
-    if not torch.isfinite(total[0]):
-        raise TrainingDiverged(f"loss became {total[0].item()}")
-    torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)
+    losses.sum().backward()  # through network, muscles and skeleton
+    policy = runner.sim.policy  # the batch's gradients, if it was shared out:
+    total = group.average(policy.parameters(), [losses, *terms.values()])
+    for net, loss in zip(networks(policy), total[0].tolist()):
+        if math.isfinite(loss):  # networks share no weights: clip each
+            torch.nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
+        else:  # a diverged network keeps its weights; the loop stops it
+            net.zero_grad(set_to_none=True)
     optimizer.step()
-    logged = dict(zip((f"loss_{name}" for name in terms), total[1:].tolist()))
-    return {"loss": total[0].item(), **logged}
+    names = ["loss", *(f"loss_{name}" for name in terms)]
+    return [dict(zip(names, values)) for values in total.T.tolist()]
 
 
 def load_policy(path: str | Path, device: str = "cpu") -> TrainResult:
@@ -220,17 +225,69 @@ def train(
     Raises :class:`TrainingDiverged` on a NaN/Inf loss, leaving the last good checkpoint in place.
     Large batches are shared out over two processes (:mod:`motorkit.parallel`; ``config.workers``).
     """
-    workers = parallel.workers_for(config.batch_size, config.workers, config.device)
+    result = train_together([config], [out], progress, deadline_s)[0]
+    if isinstance(result, TrainingDiverged):
+        raise result
+    return result
+
+
+def train_together(configs: Sequence[TrainConfig], outs: Sequence[str | Path | None] | None = None,
+                   progress: bool = True, deadline_s: float | None = None) -> list[TrainResult | TrainingDiverged]:
+    """Train networks of one shape together, in one compiled episode (:mod:`motorkit.ensemble`); each
+    one's result, or the :class:`TrainingDiverged` that stopped it alone, in the order of ``configs``.
+
+    Each network is trained exactly as :func:`train` trains it alone (to float32 rounding): its own
+    configuration, random stream, schedule, evaluations, early stop and checkpoints in ``outs``.
+    """
+    if not configs:
+        return []
+    check_shapes(configs)
+    outs = [None] * len(configs) if outs is None else [None if o is None else Path(o) for o in outs]
+    if len(outs) != len(configs):
+        raise ValueError(f"got {len(outs)} checkpoint folders for {len(configs)} networks")
+    firsts = [_first_batch(out) for out in outs]
+    if len(set(firsts)) > 1:  # resumed from different batches: one ensemble per batch they resume at
+        results: list[TrainResult | TrainingDiverged | None] = [None] * len(configs)
+        for first in sorted(set(firsts)):
+            part = [i for i, f in enumerate(firsts) if f == first]
+            for i, r in zip(part, train_together([configs[i] for i in part], [outs[i] for i in part],
+                                                 progress, deadline_s)):
+                results[i] = r
+        return results  # type: ignore[return-value]
+    workers = parallel.workers_for(configs[0].batch_size, configs[0].workers, configs[0].device)
     if workers == 1:
-        return _train(config, out, progress, deadline_s)
-    with parallel.group(workers, _train, (config, out, False, deadline_s)) as group:
-        return _train(config, out, progress, deadline_s, group=group)
+        return _train(configs, outs, progress, deadline_s)
+    with parallel.group(workers, _train, (configs, outs, False, deadline_s)) as group:
+        return _train(configs, outs, progress, deadline_s, group=group)
 
 
-def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline_s: float | None,
-           group: parallel.Group = parallel.SINGLE) -> TrainResult:
-    """The training loop of one process of ``group`` (its leader logs, evaluates and checkpoints)."""
-    out = None if out is None else Path(out)
+def _first_batch(out: Path | None) -> int:
+    """The batch a run resumes after: its checkpoint's, or 0."""
+    return int(load_checkpoint(out)["batch"]) if out is not None and (out / "checkpoint.pt").exists() else 0
+
+
+@dataclass
+class _Run:
+    """One network of a training call: what it is, its random stream and log, and where it stands."""
+
+    config: TrainConfig
+    out: Path | None
+    env: CentreOutReach
+    policy: GRUPolicy
+    generator: torch.Generator
+    log: TrainingLog
+    optimizer_state: dict[str, Any] | None
+    last_saved: int = 0
+    stopped: bool = False
+    failed: TrainingDiverged | None = None
+
+    @property
+    def active(self) -> bool:
+        return not (self.stopped or self.failed)
+
+
+def _start(config: TrainConfig, out: Path | None) -> _Run:
+    """A network ready to train: fresh, fine-tuned from ``config.init``, or resumed from ``out``."""
     env, policy = build(config)
     if config.init is not None:
         init = load_policy(config.init, config.device)
@@ -238,67 +295,125 @@ def _train(config: TrainConfig, out: str | Path | None, progress: bool, deadline
             raise CheckpointError(f"cannot fine-tune from {config.init}: it is a {init.config.effector} policy "
                                   f"with {init.config.hidden} hidden units")
         policy.load_state_dict(init.policy.state_dict())
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    generator = torch.Generator().manual_seed(config.seed + 1)
-    log = TrainingLog()
-    first = 0
+    run = _Run(config, out, env, policy, torch.Generator().manual_seed(config.seed + 1), TrainingLog(), None)
     resumed = _resume_state(out, config)
     if resumed is not None:
         policy.load_state_dict(resumed["policy"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        generator.set_state(resumed["generator"])
-        log, first = TrainingLog(resumed["log"]), int(resumed["batch"])
-    sim = Simulator(env, policy)
-    runner = EpisodeRunner(sim, config.unroll, config.compile)
-    field, probe, weights = config.force_field(), config.probe(), config.loss_weights()
-    held = config.hidden_interventions()
+        run.generator.set_state(resumed["generator"])
+        run.log, run.optimizer_state = TrainingLog(resumed["log"]), resumed["optimizer"]
+        run.last_saved = int(resumed["batch"])
+    return run
 
-    def save(batch: int, finished: bool = False) -> None:
-        save_checkpoint(out, policy, optimizer, generator, config.to_dict(), batch, log.rows, finished)
 
-    elapsed0 = log[-1]["wall_s"] if log else 0.0
+def member_optimizer_state(optimizer: torch.optim.Optimizer, member: int) -> dict[str, Any]:
+    """Member ``member``'s part of an ensemble's optimiser (its parameter group) as the state of an
+    optimiser of its own, so that its checkpoint is the one training it alone would write."""
+    full = optimizer.state_dict()
+    group = full["param_groups"][member]
+    return {"state": {i: full["state"][p] for i, p in enumerate(group["params"]) if p in full["state"]},
+            "param_groups": [{**group, "params": list(range(len(group["params"])))}]}
+
+
+def _load_member_states(optimizer: torch.optim.Optimizer, states: Sequence[dict[str, Any] | None]) -> None:
+    """Put each member's own optimiser state (from its checkpoint) into the ensemble's optimiser."""
+    if all(state is None for state in states):
+        return
+    full = optimizer.state_dict()
+    for group, state in zip(full["param_groups"], states):
+        if state is not None:
+            full["state"].update({group["params"][int(i)]: v for i, v in state["state"].items()})
+            group.update({k: v for k, v in state["param_groups"][0].items() if k != "params"})
+    optimizer.load_state_dict(full)
+
+
+def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress: bool, deadline_s: float | None,
+           group: parallel.Group = parallel.SINGLE) -> list[TrainResult | TrainingDiverged]:
+    """The training loop of one process of ``group`` (its leader logs, evaluates and checkpoints)."""
+    runs = [_start(config, out) for config, out in zip(configs, outs)]
+    first, n = runs[0].last_saved, len(runs)
+    policy = StackedPolicy([r.policy for r in runs])
+    # one Adam, one parameter group (and learning rate) per network: each updated as by an Adam of its own
+    optimizer = torch.optim.Adam([{"params": list(r.policy.parameters())} for r in runs], lr=configs[0].lr)
+    _load_member_states(optimizer, [r.optimizer_state for r in runs])
+    runner = EpisodeRunner(Simulator(runs[0].env, policy), configs[0].unroll, configs[0].compile)
+    sims = [Simulator(r.env, r.policy) for r in runs]  # each network's own closed loop: its noise, its tests
+    fields_, probes = [c.force_field() for c in configs], [c.probe() for c in configs]
+    held = [c.hidden_interventions() for c in configs]
+    weights, interventions = LossWeights.stack([c.loss_weights() for c in configs]), member_interventions(held)
+    batches: list[Batch | None] = [None] * n
+    elapsed0 = [r.log[-1]["wall_s"] if r.log else 0.0 for r in runs]
+    last = max(c.batches for c in configs)
     t_start = time.perf_counter()
-    last_saved = first
-    bar = tqdm(range(first, config.batches), desc=f"train {config.effector}/{config.field}",
-               disable=not (progress and group.leader), initial=first, total=config.batches, unit="batch")
+
+    def save(r: _Run, i: int, batch: int, finished: bool = False) -> None:
+        save_checkpoint(r.out, r.policy, member_optimizer_state(optimizer, i), r.generator, r.config.to_dict(),
+                        batch, r.log.rows, finished)
+        r.last_saved = batch
+
+    name = f"{configs[0].effector}/{configs[0].field}" if n == 1 else f"{n} {configs[0].effector} networks"
+    bar = tqdm(range(first, last), desc=f"train {name}", disable=not (progress and group.leader), initial=first,
+               total=last, unit="batch")
     try:
         for batch in bar:
-            lr = config.learning_rate(batch)
-            for param_group in optimizer.param_groups:
-                param_group["lr"] = lr
-            trials = group.take(draw_batch(env, sim, field, config.batch_size, generator))
-            try:
-                step = train_step(runner, optimizer, trials, weights, config.grad_clip, group, held)
-            except TrainingDiverged as exc:
-                where = (f"the last good checkpoint is {out} (batch {last_saved})" if out is not None and last_saved
-                         else "no checkpoint was written")
-                raise TrainingDiverged(f"{exc} at batch {batch + 1}; training stopped and {where}") from None
-            row = {"batch": batch + 1, **step, "distance_cm": 100 * step["loss_distance"], "lr": lr,
-                   "wall_s": elapsed0 + time.perf_counter() - t_start}
-            log.append(row)
-            done = batch + 1 == config.batches or (deadline_s is not None and time.perf_counter() - t_start > deadline_s)
-            if group.leader and ((batch + 1) % config.eval_every == 0 or done):
-                metrics = rollout(sim, env.test_trials(), field, interventions=held).metrics()
-                row.update(evaluation_columns(metrics))
-                if config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any():
-                    channel = rollout(sim, env.test_trials(), ForceChannel(), interventions=held)
-                    row[INDEX] = channel.adaptation_index(probe)
-                if config.target_error_cm is not None and metrics["endpoint_error_cm"] < config.target_error_cm:
-                    done = True
-                bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{metrics['endpoint_error_cm']:.2f}")
-            done = group.agree(done)
-            if group.leader and out is not None and ((batch + 1) % config.checkpoint_every == 0 or done):
-                save(batch + 1, finished=done)
-                last_saved = batch + 1
-            if done:
+            for i, r in enumerate(runs):
+                if r.active:
+                    optimizer.param_groups[i]["lr"] = r.config.learning_rate(batch)
+                    batches[i] = draw_batch(r.env, sims[i], fields_[i], r.config.batch_size, r.generator)
+            trials = group.take(Batch.stack(batches), n)
+            rows = train_step(runner, optimizer, trials, weights, configs[0].grad_clip, group, interventions)
+            now = time.perf_counter() - t_start
+            stops = [False] * n
+            for i, (r, step) in enumerate(zip(runs, rows)):
+                if not r.active:
+                    continue
+                if not math.isfinite(step["loss"]):
+                    where = (f"the last good checkpoint is {r.out} (batch {r.last_saved})"
+                             if r.out is not None and r.last_saved else "no checkpoint was written")
+                    r.failed = TrainingDiverged(f"loss became {step['loss']} at batch {batch + 1}; "
+                                                f"training stopped and {where}")
+                    r.policy.requires_grad_(False)  # the others train on
+                    continue
+                row = {"batch": batch + 1, **step, "distance_cm": 100 * step["loss_distance"],
+                       "lr": optimizer.param_groups[i]["lr"], "wall_s": elapsed0[i] + now}
+                r.log.append(row)
+                stops[i] = batch + 1 == r.config.batches or (deadline_s is not None and now > deadline_s)
+                if group.leader and ((batch + 1) % r.config.eval_every == 0 or stops[i]):
+                    stops[i] |= _evaluate(r, sims[i], fields_[i], probes[i], held[i], row)
+                    if n == 1:
+                        bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{row[EVALUATED['endpoint_error_cm']]:.2f}")
+            stops = group.agree(stops)
+            for i, r in enumerate(runs):
+                if not r.active:
+                    continue
+                if group.leader and r.out is not None and ((batch + 1) % r.config.checkpoint_every == 0 or stops[i]):
+                    save(r, i, batch + 1, finished=stops[i])
+                if stops[i]:
+                    r.stopped = True
+                    r.policy.requires_grad_(False)  # it has finished; the others train on
+            if not any(r.active for r in runs):
                 break
     except KeyboardInterrupt:
-        if group.leader and out is not None and log and log[-1]["batch"] > last_saved:
-            save(int(log[-1]["batch"]))
+        for i, r in enumerate(runs):
+            if group.leader and r.out is not None and r.log and r.log[-1]["batch"] > r.last_saved:
+                save(r, i, int(r.log[-1]["batch"]))
         raise
     finally:
         bar.close()
-    return TrainResult(policy, env, config, log, out)
+    for r in runs:
+        r.policy.requires_grad_(True)
+    return [r.failed or TrainResult(r.policy, r.env, r.config, r.log, r.out) for r in runs]
+
+
+def _evaluate(run: _Run, sim: Simulator, field: TrialFields, probe: TrialFields, held: list[Intervention],
+              row: dict[str, Any]) -> bool:
+    """Evaluate a network on its test set into its log ``row``; whether it reached its target error."""
+    metrics = rollout(sim, run.env.test_trials(), field, interventions=held).metrics()
+    row.update(evaluation_columns(metrics))
+    if run.config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any():
+        channel = rollout(sim, run.env.test_trials(), ForceChannel(), interventions=held)
+        row[INDEX] = channel.adaptation_index(probe)
+    target = run.config.target_error_cm
+    return target is not None and metrics["endpoint_error_cm"] < target
 
 
 def _spec_json(intervention: Intervention | dict[str, Any] | str) -> str:

@@ -98,7 +98,7 @@ def test_loss_terms_are_measured_where_the_schedule_says() -> None:
     cart[5, :, 2] = 1.0  # one step at 1 m/s, rest before and after
     out = Trace(command=torch.full((t, b, 6), 0.5), action=None, load=None, hand=cart,
                 hidden=torch.full((t, b, 4), 2.0), joint=None, muscle=None)
-    distance, effort, smoothness, hidden = episode_terms(out, schedule, 0.01).tolist()
+    distance, effort, smoothness, hidden = episode_terms(out, schedule, 0.01)[:, 0].tolist()
     assert distance == pytest.approx(0.0, abs=1e-7) and effort == pytest.approx(0.25) and hidden == pytest.approx(4.0)
     # second differences of one 1 m/s blip: 1, -2, 1 (x 1e4 m/s^3), squared and averaged over 10 steps
     assert smoothness == pytest.approx((1 + 4 + 1) * 1e8 / 10, rel=1e-5)

@@ -192,7 +192,7 @@ def test_train_step_weighs_the_named_terms_and_logs_each() -> None:
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     batch = training.draw_batch(env, sim, config.force_field(), 8, torch.Generator().manual_seed(0))
     before = {k: v.clone() for k, v in policy.state_dict().items()}
-    row = training.train_step(runner, optimizer, batch, config.loss_weights(), config.grad_clip)
+    (row,) = training.train_step(runner, optimizer, batch, config.loss_weights(), config.grad_clip)  # one network
     assert set(row) == {"loss", "loss_distance", "loss_effort", "loss_smoothness", "loss_hidden"}
     expected = (row["loss_distance"] + 1e-3 * row["loss_effort"] + 1e-6 * row["loss_smoothness"]
                 + 1e-2 * row["loss_hidden"])
