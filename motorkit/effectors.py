@@ -387,7 +387,7 @@ def simulate_constant(
             states.append({k: effector.states[k].clone() for k in ("joint", "cartesian", "muscle")})
     cart, muscle = (stack_steps([s[k] for s in states]) for k in ("cartesian", "muscle"))
     return Rollout(
-        fingertip=cart[..., :2], velocity=cart[..., 2:4], joint=stack_steps([s["joint"] for s in states]),
+        hand=cart[..., :2], velocity=cart[..., 2:4], joint=stack_steps([s["joint"] for s in states]),
         action=np.repeat(u.numpy()[:, None], n_steps, axis=1),
         endpoint_load=stack_steps(loads) if loads else np.zeros((batch, 0, effector.space_dim), np.float32),
         hidden=np.zeros((batch, n_steps + 1, 0), np.float32), target=np.full((batch, 2), np.nan, np.float32),

@@ -219,7 +219,7 @@ def _expect(got: Any, want: Any, part: str, mistakes: Sequence[tuple[Any, str]] 
 def _reaches(n: int = 6, seed: int = 0, dt: float = 0.01, steps: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Made-up but realistic reaches: minimum-jerk paths of 10 cm bent sideways, hands settling near the target.
 
-    Returns ``fingertip`` (n, steps + 1, 2) in m, ``velocity`` (same shape) in m/s, and ``target`` (n, 2).
+    Returns ``hand`` (n, steps + 1, 2) in m, ``velocity`` (same shape) in m/s, and ``target`` (n, 2).
     """
     from motorkit.metrics import minimum_jerk_speed
 
@@ -236,10 +236,10 @@ def _reaches(n: int = 6, seed: int = 0, dt: float = 0.01, steps: int = 100) -> t
     left = np.c_[-direction[:, 1], direction[:, 0]]
     miss = rng.normal(0, 0.003, (n, 2))
     settle = np.clip((t - onset) / duration, 0, 1)[None, :, None]
-    fingertip = (start[:, None] + along[None, :, None] * direction[:, None] + (bend[:, None] * bump)[..., None]
+    hand = (start[:, None] + along[None, :, None] * direction[:, None] + (bend[:, None] * bump)[..., None]
                  * left[:, None] + settle * miss[:, None])
-    velocity = np.gradient(fingertip, dt, axis=1)
-    return fingertip, velocity, target
+    velocity = np.gradient(hand, dt, axis=1)
+    return hand, velocity, target
 
 
 # --------------------------------------------------------------------------------------------------
@@ -312,11 +312,11 @@ def _check_joint_torques(fn: Callable[..., Any]) -> str:
 def _check_endpoint_error(fn: Callable[..., Any]) -> str:
     from motorkit.metrics import endpoint_error
 
-    fingertip, _, target = _reaches()
+    hand, _, target = _reaches()
     dt = 0.01
-    want = 100 * endpoint_error(fingertip, target, dt)
-    distance = np.linalg.norm(fingertip - target[:, None], axis=-1)
-    got = _call(fn, fingertip.copy(), target.copy(), dt)
+    want = 100 * endpoint_error(hand, target, dt)
+    distance = np.linalg.norm(hand - target[:, None], axis=-1)
+    got = _call(fn, hand.copy(), target.copy(), dt)
     _expect(got, want, "the endpoint error of six reaches", mistakes=[
         (want / 100, "these are metres; the endpoint error is quoted in centimetres."),
         (100 * distance[:, -1], "that is the distance at the last step only; average over the last 100 ms."),
@@ -324,9 +324,9 @@ def _check_endpoint_error(fn: Callable[..., Any]) -> str:
         (100 * distance[:, -11:].mean(axis=1), "one step too many: the last 100 ms are round(0.1 / dt) = 10 steps."),
         (100 * np.full(len(want), distance[:, -10:].mean()), "that is the mean over all trials; return one error per trial."),
     ])
-    got = _call(fn, fingertip[:, ::2].copy(), target.copy(), 2 * dt)
-    _expect(got, 100 * endpoint_error(fingertip[:, ::2], target, 2 * dt), "the same reaches sampled every 20 ms",
-            mistakes=[(100 * np.linalg.norm(fingertip[:, ::2][:, -10:] - target[:, None], axis=-1).mean(axis=1),
+    got = _call(fn, hand[:, ::2].copy(), target.copy(), 2 * dt)
+    _expect(got, 100 * endpoint_error(hand[:, ::2], target, 2 * dt), "the same reaches sampled every 20 ms",
+            mistakes=[(100 * np.linalg.norm(hand[:, ::2][:, -10:] - target[:, None], axis=-1).mean(axis=1),
                        "the number of steps in 100 ms depends on dt: use round(0.1 / dt), not a fixed 10.")])
     return "your endpoint errors match `metrics.endpoint_error` (book/conventions.md), at two time steps."
 
@@ -385,12 +385,12 @@ def _check_curl_force(fn: Callable[..., Any]) -> str:
 def _check_lateral_deviation(fn: Callable[..., Any]) -> str:
     from motorkit.metrics import lateral_deviation
 
-    fingertip, _, target = _reaches(seed=3)
-    want = 100 * lateral_deviation(fingertip, target)
-    got = _call(fn, fingertip.copy(), target.copy())
-    start = fingertip[:, 0]
+    hand, _, target = _reaches(seed=3)
+    want = 100 * lateral_deviation(hand, target)
+    got = _call(fn, hand.copy(), target.copy())
+    start = hand[:, 0]
     u = (target - start) / np.linalg.norm(target - start, axis=-1, keepdims=True)
-    perp = np.einsum("btk,bk->bt", fingertip - start[:, None], np.c_[-u[:, 1], u[:, 0]])
+    perp = np.einsum("btk,bk->bt", hand - start[:, None], np.c_[-u[:, 1], u[:, 0]])
     _expect(got, want, "the deviation of six bent reaches", mistakes=[
         (-want, "the sign is flipped: book/conventions.md counts deviations to the LEFT of the movement as positive."),
         (np.abs(want), "keep the sign: it says whether the path bent left (+) or right (-)."),

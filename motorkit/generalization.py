@@ -128,9 +128,9 @@ def posture_jacobian(env: CentreOutReach, start_deg: Sequence[float]) -> np.ndar
 
 def path_distance(a: Rollout, b: Rollout) -> float:
     """Mean distance (cm) between the hand paths of two rollouts of the same trials, over trials and time."""
-    if a.fingertip.shape != b.fingertip.shape:
-        raise ValueError(f"rollouts of different trials: {a.fingertip.shape} and {b.fingertip.shape}")
-    return float(100 * np.linalg.norm(a.fingertip - b.fingertip, axis=-1).mean())
+    if a.hand.shape != b.hand.shape:
+        raise ValueError(f"rollouts of different trials: {a.hand.shape} and {b.hand.shape}")
+    return float(100 * np.linalg.norm(a.hand - b.hand, axis=-1).mean())
 
 
 def channel_force_distance(a: Rollout, b: Rollout) -> float:

@@ -36,7 +36,7 @@ def random_directions(n: int, hidden: int, seed: int = 0) -> torch.Tensor:
 
 def hand_deviation(perturbed: Rollout, base: Rollout) -> np.ndarray:
     """Largest distance (m) between perturbed and unperturbed hand paths, per trial (B,)."""
-    return np.linalg.norm(perturbed.fingertip - base.fingertip, axis=-1).max(axis=1)
+    return np.linalg.norm(perturbed.hand - base.hand, axis=-1).max(axis=1)
 
 
 def recovery_time(perturbed: Rollout, base: Rollout, after_step: int, tolerance: float = 0.005) -> np.ndarray:
@@ -44,7 +44,7 @@ def recovery_time(perturbed: Rollout, base: Rollout, after_step: int, tolerance:
 
     ``nan`` for trials that never come back within the episode (B,).
     """
-    distance = np.linalg.norm(perturbed.fingertip - base.fingertip, axis=-1)[:, after_step:]
+    distance = np.linalg.norm(perturbed.hand - base.hand, axis=-1)[:, after_step:]
     out = np.full(distance.shape[0], np.nan)
     for b, d in enumerate(distance):
         outside = np.nonzero(d > tolerance)[0]
@@ -135,7 +135,7 @@ def pulse_sweep(
     rollouts = {(d, s): parts[d * n_size + s] for d in range(n_dir) for s in range(n_size)}
     dev = np.stack([hand_deviation(rollouts[d, s], base) for d in range(n_dir) for s in range(n_size)])
     rec = np.stack([recovery_time(rollouts[d, s], base, step, tolerance) for d in range(n_dir) for s in range(n_size)])
-    err = endpoint_error(record.fingertip, record.target, record.dt)
+    err = endpoint_error(record.hand, record.target, record.dt)
     return PulseSweep(step, list(labels), [float(s) for s in sizes], base, rollouts, dev.reshape(shape),
                       err.reshape(shape), rec.reshape(shape))
 

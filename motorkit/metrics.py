@@ -23,15 +23,15 @@ import torch
 ArrayLike = TypeVar("ArrayLike", np.ndarray, torch.Tensor)
 
 
-def endpoint_error(fingertip: np.ndarray, target: np.ndarray, dt: float, window: float = 0.1) -> np.ndarray:
+def endpoint_error(hand: np.ndarray, target: np.ndarray, dt: float, window: float = 0.1) -> np.ndarray:
     """Mean distance (m) between hand and target over the last ``window`` seconds, per trial (B,)."""
     n = max(1, int(round(window / dt)))
-    return np.linalg.norm(fingertip[:, -n:] - target[:, None], axis=-1).mean(axis=1)
+    return np.linalg.norm(hand[:, -n:] - target[:, None], axis=-1).mean(axis=1)
 
 
-def _frame(fingertip: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _frame(hand: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Start, unit movement direction and its left normal per trial."""
-    start = fingertip[:, 0]
+    start = hand[:, 0]
     direction = target - start
     length = np.linalg.norm(direction, axis=-1, keepdims=True)
     if np.any(length == 0):
@@ -41,10 +41,10 @@ def _frame(fingertip: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.nd
     return start, u, left
 
 
-def lateral_deviation(fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
+def lateral_deviation(hand: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Signed maximum perpendicular deviation (m) from the start-target line, + to the left (B,)."""
-    start, _, left = _frame(fingertip, target)
-    perp = np.einsum("btk,bk->bt", fingertip - start[:, None], left)
+    start, _, left = _frame(hand, target)
+    perp = np.einsum("btk,bk->bt", hand - start[:, None], left)
     idx = np.abs(perp).argmax(axis=1)
     return perp[np.arange(len(perp)), idx]
 
@@ -54,36 +54,36 @@ def peak_speed(velocity: np.ndarray) -> np.ndarray:
     return np.linalg.norm(velocity, axis=-1).max(axis=1)
 
 
-def angle_at_peak_velocity(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray) -> np.ndarray:
+def angle_at_peak_velocity(hand: np.ndarray, velocity: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Signed angle (deg, CCW +) between start->target and start->hand at peak speed (B,)."""
-    start, u, left = _frame(fingertip, target)
+    start, u, left = _frame(hand, target)
     idx = np.linalg.norm(velocity, axis=-1).argmax(axis=1)
-    hand = fingertip[np.arange(len(idx)), idx] - start
-    return np.degrees(np.arctan2((hand * left).sum(-1), (hand * u).sum(-1)))
+    offset = hand[np.arange(len(idx)), idx] - start
+    return np.degrees(np.arctan2((offset * left).sum(-1), (offset * u).sum(-1)))
 
 
-def mean_distance(fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
+def mean_distance(hand: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Hand-target distance (m) averaged over all the episode's steps: the poster's loss (B,)."""
-    return np.linalg.norm(fingertip[:, 1:] - target[:, None], axis=-1).mean(axis=1)
+    return np.linalg.norm(hand[:, 1:] - target[:, None], axis=-1).mean(axis=1)
 
 
-def channel_force(load: np.ndarray, fingertip: np.ndarray, target: np.ndarray) -> np.ndarray:
+def channel_force(load: np.ndarray, hand: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The lateral force (N) the hand presses into a force channel, + to the left of the movement (B, T).
 
     The channel's wall pushes with ``load`` (B, T, 2); the hand presses back with its opposite.
     """
-    _, _, left = _frame(fingertip, target)
+    _, _, left = _frame(hand, target)
     return -np.einsum("btk,bk->bt", load, left)
 
 
-def ideal_channel_force(velocity: np.ndarray, fingertip: np.ndarray, target: np.ndarray,
+def ideal_channel_force(velocity: np.ndarray, hand: np.ndarray, target: np.ndarray,
                         matrix: np.ndarray) -> np.ndarray:
     """The lateral force (N, + left) that would cancel the field F = ``matrix`` v at each step (B, T).
 
     ``velocity`` (B, T, 2) is the hand velocity at the start of each step (the one the field acts on);
     in a channel the hand moves along the line, so the field would push with ``matrix`` (v·u) u.
     """
-    _, u, left = _frame(fingertip, target)
+    _, u, left = _frame(hand, target)
     along = np.einsum("btk,bk->bt", velocity, u)
     field_lateral = np.einsum("bk,kj,bj->b", left, np.asarray(matrix, dtype=float), u)  # n^T B u per trial
     return -field_lateral[:, None] * along
@@ -100,16 +100,16 @@ def adaptation_index(measured: np.ndarray, ideal: np.ndarray) -> float:
     return float(np.sum(measured * ideal) / scale)
 
 
-def summarize(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:
+def summarize(hand: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:
     """All metrics per trial (lists, in cm, deg, m/s) and their means over trials."""
-    lateral = 100 * lateral_deviation(fingertip, target)
+    lateral = 100 * lateral_deviation(hand, target)
     per_trial = {
-        "endpoint_error_cm": 100 * endpoint_error(fingertip, target, dt),
+        "endpoint_error_cm": 100 * endpoint_error(hand, target, dt),
         "lateral_deviation_cm": lateral,
         "abs_lateral_deviation_cm": np.abs(lateral),
-        "angle_at_peak_velocity_deg": angle_at_peak_velocity(fingertip, velocity, target),
+        "angle_at_peak_velocity_deg": angle_at_peak_velocity(hand, velocity, target),
         "peak_speed_m_s": peak_speed(velocity),
-        "mean_distance_cm": 100 * mean_distance(fingertip, target),
+        "mean_distance_cm": 100 * mean_distance(hand, target),
     }
     summary: dict[str, Any] = {name: float(values.mean()) for name, values in per_trial.items()}
     summary["per_target"] = {name: values.round(6).tolist() for name, values in per_trial.items()}
@@ -199,14 +199,14 @@ def mean_squared_jerk(velocity: np.ndarray, dt: float) -> np.ndarray:
     return (jerk(np.moveaxis(velocity[:, 1:], 1, 0), dt) ** 2).sum(axis=-1).mean(axis=0)
 
 
-def naturalness(fingertip: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, float]:
+def naturalness(hand: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, float]:
     """How human-like a set of reaches is: the book's criteria (book/conventions.md), over its trials.
 
     Straightness (mean and largest |lateral deviation|, cm), the speed profile's shape (lowest
     minimum-jerk R^2, most peaks above half the peak), and pace (range of peak speeds, m/s, and of
     movement times, s, the fitted bells' durations).
     """
-    lateral = np.abs(100 * lateral_deviation(fingertip, target))
+    lateral = np.abs(100 * lateral_deviation(hand, target))
     shape = speed_profile(velocity, dt)
     speed = peak_speed(velocity)
     return {

@@ -29,7 +29,7 @@ from motorkit.tasks import Trials
 class Rollout:
     """A recorded set of trials. B = trials, T = steps; arrays are numpy, SI units."""
 
-    fingertip: np.ndarray  # (B, T+1, 2) hand position, initial state first (m)
+    hand: np.ndarray  # (B, T+1, 2) hand position, initial state first (m)
     velocity: np.ndarray  # (B, T+1, 2) hand velocity (m/s)
     joint: np.ndarray  # (B, T+1, 2*dof) joint positions then velocities (rad, rad/s; m, m/s for the point mass)
     action: np.ndarray  # (B, T, M) command applied to the muscles, noise included
@@ -41,40 +41,40 @@ class Rollout:
     dt: float
     config: dict[str, Any] = field(default_factory=dict)
 
-    ARRAYS = ("fingertip", "velocity", "joint", "action", "endpoint_load", "hidden", "target", "activation",
+    ARRAYS = ("hand", "velocity", "joint", "action", "endpoint_load", "hidden", "target", "activation",
               "muscle")
 
     def __len__(self) -> int:
-        return len(self.fingertip)
+        return len(self.hand)
 
     @property
     def time(self) -> np.ndarray:
         """Time of each recorded state (T+1,) in seconds, 0 first."""
-        return np.arange(self.fingertip.shape[1]) * self.dt
+        return np.arange(self.hand.shape[1]) * self.dt
 
     @property
     def start(self) -> np.ndarray:
         """Hand position at the first step (B, 2)."""
-        return self.fingertip[:, 0]
+        return self.hand[:, 0]
 
     @property
     def displacement(self) -> np.ndarray:
         """Final minus initial hand position (B, 2) in metres."""
-        return self.fingertip[:, -1] - self.fingertip[:, 0]
+        return self.hand[:, -1] - self.hand[:, 0]
 
     def metrics(self) -> dict[str, Any]:
         """The book's metrics (book/conventions.md) per trial and their means; see :mod:`motorkit.metrics`."""
-        return reach_metrics.summarize(self.fingertip, self.velocity, self.target, self.dt)
+        return reach_metrics.summarize(self.hand, self.velocity, self.target, self.dt)
 
     def channel_force(self) -> np.ndarray:
         """On force-channel trials, the lateral force (N, + left) the hand presses into the wall (B, T)."""
         if self.config.get("field") != "channel":
             raise ValueError(f"channel forces need force-channel trials; these ran in {self.config.get('field')!r}")
-        return reach_metrics.channel_force(self.endpoint_load, self.fingertip, self.target)
+        return reach_metrics.channel_force(self.endpoint_load, self.hand, self.target)
 
     def ideal_channel_force(self, field: ForceField | ViscousField) -> np.ndarray:
         """The lateral force (N, + left) that would cancel ``field`` at each step's speed along the channel (B, T)."""
-        return reach_metrics.ideal_channel_force(self.velocity[:, :-1], self.fingertip, self.target,
+        return reach_metrics.ideal_channel_force(self.velocity[:, :-1], self.hand, self.target,
                                                  field.matrix().numpy())
 
     def adaptation_index(self, field: ForceField | ViscousField) -> float:
@@ -119,7 +119,9 @@ class Rollout:
         path = Path(path)
         sidecar = json.loads(path.with_suffix(".json").read_text())
         with np.load(path) as data:
-            arrays = {name: data[name] for name in cls.ARRAYS}
+            # a file saved before Rollout.fingertip was renamed Rollout.hand holds the hand path as "fingertip"
+            old = {"hand": "fingertip"} if "fingertip" in data.files and "hand" not in data.files else {}
+            arrays = {name: data[old.get(name, name)] for name in cls.ARRAYS}
         return cls(**arrays, dt=sidecar["dt"], config=sidecar["config"])
 
 
@@ -169,7 +171,7 @@ def rollout(
     info.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in interventions],
                 go_s=(cfg.dt * trials.go.cpu().numpy()).round(6).tolist())
     return Rollout(
-        fingertip=hand[..., :2], velocity=hand[..., 2:], joint=with_start(first.joint, out.joint),
+        hand=hand[..., :2], velocity=hand[..., 2:], joint=with_start(first.joint, out.joint),
         action=out.action.transpose(0, 1).cpu().numpy(), endpoint_load=out.load.transpose(0, 1).cpu().numpy(),
         hidden=with_start(first.hidden, out.hidden), target=trials.target.cpu().numpy(),
         activation=muscle[:, :, 0], muscle=muscle, dt=sim.env.config.dt, config=info,

@@ -51,10 +51,10 @@ def test_pca_spread_and_subspaces() -> None:
     assert analysis.fraction_in_subspace(pca.components_[0] * 3, pca, k=1) == pytest.approx(1.0)
 
 
-def _record(fingertip: np.ndarray) -> Rollout:
-    b, t = fingertip.shape[:2]
+def _record(hand: np.ndarray) -> Rollout:
+    b, t = hand.shape[:2]
     z = np.zeros
-    return Rollout(fingertip, z((b, t, 2)), z((b, t, 4)), z((b, t - 1, 6)), z((b, t - 1, 2)), z((b, t, 4)),
+    return Rollout(hand, z((b, t, 2)), z((b, t, 4)), z((b, t - 1, 6)), z((b, t - 1, 2)), z((b, t, 4)),
                    z((b, 2)), z((b, t, 6)), z((b, t, 4, 6)), dt=0.01)
 
 
@@ -168,7 +168,7 @@ def test_pulse_sweep_equals_one_rollout_per_pulse() -> None:
     assert sweep.deviation_m.shape == (2, 2, 8)
     assert np.all(sweep.deviation_m[:, 0] < 1e-6)  # size 0: nothing happens (batching rounds differently)
     single = rollout(sim, targets, interventions=[Perturb([5], 2.0 * dirs[1])])
-    np.testing.assert_allclose(sweep.rollouts[1, 1].fingertip, single.fingertip, atol=1e-6)
+    np.testing.assert_allclose(sweep.rollouts[1, 1].hand, single.hand, atol=1e-6)
     np.testing.assert_allclose(sweep.deviation_m[1, 1], interventions.hand_deviation(single, sweep.base), atol=1e-6)
     assert np.all(sweep.deviation_m[:, 1] > 0)
 
@@ -183,16 +183,16 @@ def test_transplant_sets_the_state_and_add_difference_accumulates() -> None:
     donor = rollout(sim, targets, interventions=[Clamp(slice(0, None), [0, 1], 0.5)])
     whole = rollout(sim, targets, interventions=[interventions.transplant(donor.hidden)])
     np.testing.assert_allclose(whole.hidden, donor.hidden, atol=1e-6)
-    np.testing.assert_allclose(whole.fingertip, donor.fingertip, atol=1e-6)
+    np.testing.assert_allclose(whole.hand, donor.hand, atol=1e-6)
     # along units 0 and 1 only: those units follow the donor, and that is all the donor changed
     part = rollout(sim, targets, interventions=[interventions.transplant(donor.hidden, np.eye(16)[:2])])
     np.testing.assert_allclose(part.hidden[:, 1:, :2], donor.hidden[:, 1:, :2], atol=1e-6)
-    np.testing.assert_allclose(part.fingertip, donor.fingertip, atol=1e-5)
+    np.testing.assert_allclose(part.hand, donor.hand, atol=1e-5)
     # an irrelevant basis leaves the base reach unchanged
     other = rollout(sim, targets, interventions=[interventions.transplant(base.hidden, np.eye(16)[5:8])])
-    np.testing.assert_allclose(other.fingertip, base.fingertip, atol=1e-6)
+    np.testing.assert_allclose(other.hand, base.hand, atol=1e-6)
     zero = rollout(sim, targets, interventions=[interventions.add_difference(np.zeros_like(base.hidden))])
-    np.testing.assert_allclose(zero.fingertip, base.fingertip, atol=1e-6)
+    np.testing.assert_allclose(zero.hand, base.hand, atol=1e-6)
     added = rollout(sim, targets, interventions=[interventions.add_difference(donor.hidden - base.hidden)])
     assert not np.allclose(added.hidden, donor.hidden, atol=1e-3)  # the recurrence carries what was added
 
@@ -214,7 +214,7 @@ def test_swap_readout_bases_and_helpers() -> None:
     assert interventions.top_variance_units(hidden, 2) == [2, 0]
     record = _record(np.arange(3 * 101 * 2, dtype=float).reshape(3, 101, 2))
     part = record.take([2, 0])
-    np.testing.assert_array_equal(part.fingertip, record.fingertip[[2, 0]])
+    np.testing.assert_array_equal(part.hand, record.hand[[2, 0]])
     b = interventions.behaviour(record, record)
     assert b["hand_deviation_cm"] == 0.0
 

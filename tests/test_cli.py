@@ -38,7 +38,7 @@ def test_train_reaches_criterion_and_evaluate_writes_the_rollout(trained: Path, 
     metrics = json.loads(proc.stdout)
     assert metrics["endpoint_error_cm"] < 1.0 and len(metrics["per_target"]["endpoint_error_cm"]) == 8
     record = Rollout.load(out)
-    assert record.fingertip.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)
+    assert record.hand.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)
     assert json.loads(out.with_suffix(".json").read_text())["config"]["field"] == "null"
 
 
@@ -47,9 +47,9 @@ def test_evaluate_from_another_start_at_another_distance(trained: Path, tmp_path
     proc = _run("evaluate", str(trained), "--start-deg", "45", "75", "--reach", "0.05", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     record = Rollout.load(out)
-    assert record.fingertip.shape == (8, 101, 2)  # the file's contract is unchanged
+    assert record.hand.shape == (8, 101, 2)  # the file's contract is unchanged
     np.testing.assert_allclose(np.rad2deg(record.joint[:, 0, :2]), [[45.0, 75.0]] * 8, atol=1e-4)
-    np.testing.assert_allclose(np.linalg.norm(record.target - record.fingertip[:, 0], axis=-1), 0.05, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(record.target - record.hand[:, 0], axis=-1), 0.05, rtol=1e-5)
 
 
 def test_first_exposure_to_cw_hooks_clockwise_and_catch_trials_switch_it_off(trained: Path, tmp_path: Path) -> None:

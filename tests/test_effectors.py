@@ -178,8 +178,8 @@ def test_curl_fields_bend_the_path_to_opposite_sides(arm):
     left = np.array([-d[1], d[0]])
     cw = fx.simulate_constant(arm, u, 0.3, endpoint_load=ForceField("cw", 8.0))
     ccw = fx.simulate_constant(arm, u, 0.3, endpoint_load=ForceField("ccw", 8.0))
-    assert (cw.fingertip[0, -1] - null.fingertip[0, -1]) @ left < -0.01  # CW: to the right of the movement
-    assert (ccw.fingertip[0, -1] - null.fingertip[0, -1]) @ left > 0.01
+    assert (cw.hand[0, -1] - null.hand[0, -1]) @ left < -0.01  # CW: to the right of the movement
+    assert (ccw.hand[0, -1] - null.hand[0, -1]) @ left > 0.01
 
 
 def test_jacobian_transpose_matches_motornet(arm):
@@ -201,12 +201,12 @@ def test_simulate_is_deterministic_and_shaped(arm):
     for field in Rollout.ARRAYS:
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     # the book's one record, batch first; no network (hidden of width 0), no target
-    assert a.time.shape == (11,) and a.fingertip.shape == (6, 11, 2) and a.muscle.shape == (6, 11, 7, 6)
+    assert a.time.shape == (11,) and a.hand.shape == (6, 11, 2) and a.muscle.shape == (6, 11, 7, 6)
     assert a.action.shape == (6, 10, 6) and a.hidden.shape == (6, 11, 0) and np.isnan(a.target).all()
     np.testing.assert_array_equal(a.activation, a.muscle[:, :, 0])
     # a single excitation row is tiled over a batch of start positions
     r = fx.simulate_constant(arm, np.zeros(6), 0.05, position=fx.joint_state_from_deg([[60, 90], [30, 30]]))
-    assert r.fingertip.shape == (2, 6, 2)
+    assert r.hand.shape == (2, 6, 2)
 
 
 def test_first_limit_time(arm):

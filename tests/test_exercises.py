@@ -217,7 +217,7 @@ def test_reaches_used_by_the_checks_are_realistic() -> None:
     """The made-up reaches the checks use: 10 cm long, bell-shaped, ending near their targets."""
     from motorkit import metrics
 
-    fingertip, velocity, target = exercises._reaches()
-    assert np.allclose(np.linalg.norm(target - fingertip[:, 0], axis=-1), 0.1)
-    assert np.all(100 * metrics.endpoint_error(fingertip, target, 0.01) < 1.0)
+    hand, velocity, target = exercises._reaches()
+    assert np.allclose(np.linalg.norm(target - hand[:, 0], axis=-1), 0.1)
+    assert np.all(100 * metrics.endpoint_error(hand, target, 0.01) < 1.0)
     assert np.all(metrics.peak_speed(velocity) > 0.2) and np.all(metrics.peak_speed(velocity) < 0.5)

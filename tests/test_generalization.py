@@ -69,7 +69,7 @@ def test_with_task_runs_the_same_policy_on_a_longer_episode() -> None:
     result = TrainResult(policy, env, TrainConfig(duration=0.3), TrainingLog(), None)
     longer = gz.with_task(result, duration=0.6, delay=(0.1, 0.1))
     assert longer.policy is policy and longer.env.config.n_steps == 60 and longer.config.test_go_step == 10
-    assert longer.evaluate(ForceField()).fingertip.shape == (8, 61, 2)
+    assert longer.evaluate(ForceField()).hand.shape == (8, 61, 2)
 
 
 def test_local_adaptation_config_narrows_the_task() -> None:
@@ -103,7 +103,7 @@ def test_reach_toward_adds_one_reach_in_the_asked_direction() -> None:
     result = TrainResult(policy, env, TrainConfig(duration=0.3), [], None)
     trials = gz.reach_toward(result, 90.0)
     assert len(trials) == 9
-    offset = trials.target[8] - trials.fingertip[8, 0]
+    offset = trials.target[8] - trials.hand[8, 0]
     np.testing.assert_allclose(offset, [0.0, env.config.reach_m], atol=1e-5)  # straight up, the task's reach
     np.testing.assert_allclose(trials.target[:8], env.test_targets().numpy(), atol=1e-6)
 

@@ -147,8 +147,8 @@ def test_intervention_effect_and_pulse_on_a_small_network() -> None:
     base = rollout(sim, targets, null)
     unchanged = iv.intervention_effect(sim, targets, null, base)  # no intervention: the same reaches
     assert unchanged == iv.behaviour(base, base) and unchanged["hand_deviation_cm"] == 0.0
-    np.testing.assert_allclose(iv.pulse(sim, targets, null, torch.ones(policy.hidden_size), 5, 0.0).fingertip,
-                               base.fingertip)
+    np.testing.assert_allclose(iv.pulse(sim, targets, null, torch.ones(policy.hidden_size), 5, 0.0).hand,
+                               base.hand)
     pushed = iv.pulse(sim, targets, null, torch.ones(policy.hidden_size) / 8, 5, 3.0)
     assert iv.hand_deviation(pushed, base).max() > 0
     assert iv.intervention_effect(sim, targets, null, base, policy=policy) == unchanged  # same policy, same reaches

@@ -70,31 +70,31 @@ def _channel_reach(speed_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np
     t = np.linspace(0.0, 1.0, 101)
     s = 10 * t**3 - 15 * t**4 + 6 * t**5  # minimum jerk
     x = 0.1 * speed_scale * s
-    fingertip = np.stack([x, np.zeros_like(x)], -1)[None]
-    velocity = np.gradient(fingertip, 0.01, axis=1)
-    return fingertip, velocity, np.array([[0.1 * speed_scale, 0.0]])
+    hand = np.stack([x, np.zeros_like(x)], -1)[None]
+    velocity = np.gradient(hand, 0.01, axis=1)
+    return hand, velocity, np.array([[0.1 * speed_scale, 0.0]])
 
 
 def test_channel_force_is_the_hand_pressing_against_the_wall() -> None:
-    fingertip, _, target = _channel_reach()
+    hand, _, target = _channel_reach()
     load = np.zeros((1, 100, 2))
     load[0, :, 1] = -3.0  # the wall pushes the hand to the right of a rightward reach (towards -y) ...
-    np.testing.assert_allclose(channel_force(load, fingertip, target), 3.0)  # ... so the hand presses left
+    np.testing.assert_allclose(channel_force(load, hand, target), 3.0)  # ... so the hand presses left
 
 
 def test_ideal_force_cancels_a_cw_field() -> None:
-    fingertip, velocity, target = _channel_reach()
+    hand, velocity, target = _channel_reach()
     cw = ForceField("cw", 8.0).matrix().numpy()
-    ideal = ideal_channel_force(velocity[:, :-1], fingertip, target, cw)
+    ideal = ideal_channel_force(velocity[:, :-1], hand, target, cw)
     # CW pushes a rightward reach towards -y with k |v|: cancelling it presses left (+) with k |v|
     np.testing.assert_allclose(ideal, 8.0 * velocity[:, :-1, 0], atol=1e-12)
     ccw = ForceField("ccw", 8.0).matrix().numpy()
-    np.testing.assert_allclose(ideal_channel_force(velocity[:, :-1], fingertip, target, ccw), -ideal, atol=1e-12)
+    np.testing.assert_allclose(ideal_channel_force(velocity[:, :-1], hand, target, ccw), -ideal, atol=1e-12)
 
 
 def test_adaptation_index_on_synthetic_channel_forces() -> None:
-    fingertip, velocity, target = _channel_reach()
-    ideal = ideal_channel_force(velocity[:, :-1], fingertip, target, ForceField("cw", 8.0).matrix().numpy())
+    hand, velocity, target = _channel_reach()
+    ideal = ideal_channel_force(velocity[:, :-1], hand, target, ForceField("cw", 8.0).matrix().numpy())
     noise = np.random.default_rng(0).normal(0.0, 0.05, ideal.shape)
     assert adaptation_index(ideal, ideal) == pytest.approx(1.0)  # full compensation
     assert adaptation_index(noise, ideal) == pytest.approx(0.0, abs=0.02)  # a naive controller
@@ -105,10 +105,10 @@ def test_adaptation_index_on_synthetic_channel_forces() -> None:
 
 
 def test_summary_holds_the_size_of_each_lateral_deviation() -> None:
-    fingertip, velocity, target = _channel_reach()
-    fingertip = fingertip.copy()
-    fingertip[0, 50, 1] = -0.01  # one sample 1 cm to the right
-    summary = metrics.summarize(fingertip, velocity, target, 0.01)
+    hand, velocity, target = _channel_reach()
+    hand = hand.copy()
+    hand[0, 50, 1] = -0.01  # one sample 1 cm to the right
+    summary = metrics.summarize(hand, velocity, target, 0.01)
     assert summary["lateral_deviation_cm"] == pytest.approx(-1.0)
     assert summary["abs_lateral_deviation_cm"] == pytest.approx(1.0)
     assert summary["per_target"]["abs_lateral_deviation_cm"] == [1.0]

@@ -75,7 +75,7 @@ def test_draw_effector_and_paths(name):
     assert ax.get_legend() is not None and ax.get_aspect() == 1.0
     _, ax = plt.subplots()
     (r,) = fx.single_muscle_runs([eff], [0.01], 0.1)
-    assert r.fingertip.shape == (eff.n_muscles, 11, 2)
+    assert r.hand.shape == (eff.n_muscles, 11, 2)
     plots.plot_excitation_paths(ax, eff, r)
     assert len(ax.lines) >= eff.n_muscles
     fig = plots.plot_single_muscle_paths([eff], [r], [0.01])

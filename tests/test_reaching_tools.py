@@ -79,8 +79,8 @@ def test_strength_sweep_matches_one_rollout_per_strength():
     assert len(swept) == 3
     for k, trials in zip(strengths, swept):
         single = result.evaluate(ForceField("ccw", k))
-        assert trials.fingertip.shape == single.fingertip.shape
-        np.testing.assert_allclose(trials.fingertip, single.fingertip, atol=1e-5)
+        assert trials.hand.shape == single.hand.shape
+        np.testing.assert_allclose(trials.hand, single.hand, atol=1e-5)
         np.testing.assert_allclose(trials.endpoint_load, single.endpoint_load, atol=1e-4)
         assert trials.config["strength"] == k
     with pytest.raises(ValueError):

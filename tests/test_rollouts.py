@@ -68,11 +68,11 @@ def test_rollout_record_shapes_and_save_roundtrip(tmp_path) -> None:
     env, sim = _trained_like()
     record = rollout(sim, env.test_targets(), ForceField("ccw", 8.0), config={"note": "x"})
     b, t, m, h = 8, env.config.n_steps, env.n_muscles, sim.policy.hidden_size
-    assert record.fingertip.shape == (b, t + 1, 2) and record.velocity.shape == (b, t + 1, 2)
+    assert record.hand.shape == (b, t + 1, 2) and record.velocity.shape == (b, t + 1, 2)
     assert record.joint.shape == (b, t + 1, 4) and record.action.shape == (b, t, m)
     assert record.endpoint_load.shape == (b, t, 2) and record.hidden.shape == (b, t + 1, h)
     assert record.target.shape == (b, 2)
-    np.testing.assert_allclose(record.fingertip[:, 0], env.start.numpy().repeat(8, 0), atol=1e-6)
+    np.testing.assert_allclose(record.hand[:, 0], env.start.numpy().repeat(8, 0), atol=1e-6)
     assert np.abs(record.endpoint_load).max() > 0  # the field pushed
     path = record.save(tmp_path / "r.npz")
     again = Rollout.load(path)
@@ -82,6 +82,23 @@ def test_rollout_record_shapes_and_save_roundtrip(tmp_path) -> None:
     assert (tmp_path / "r.json").exists()
     with pytest.raises(ValueError, match=".npz"):
         record.save(tmp_path / "r.txt")
+
+
+def test_a_rollout_saved_before_the_rename_still_loads(tmp_path) -> None:
+    """Files written when the hand path was called ``fingertip`` load with it as ``hand``."""
+    b, t = 3, 5
+    rng = np.random.default_rng(0)
+    record = Rollout(*(rng.normal(size=shape) for shape in [(b, t + 1, 2), (b, t + 1, 2), (b, t + 1, 4), (b, t, 6),
+                     (b, t, 2), (b, t + 1, 4), (b, 2), (b, t + 1, 6), (b, t + 1, 4, 6)]), dt=0.01, config={"a": 1})
+    path = record.save(tmp_path / "new.npz")
+    with np.load(path) as data:
+        arrays = {("fingertip" if name == "hand" else name): data[name] for name in data.files}
+    np.savez(tmp_path / "old.npz", **arrays)
+    (tmp_path / "old.json").write_text((tmp_path / "new.json").read_text())
+    old = Rollout.load(tmp_path / "old.npz")
+    for name in Rollout.ARRAYS:
+        np.testing.assert_array_equal(getattr(old, name), getattr(record, name))
+    assert old.config == {"a": 1}
 
 
 def test_catch_trials_switch_the_field_off() -> None:
@@ -101,7 +118,7 @@ def test_interventions_change_hidden_state_where_asked() -> None:
     # hidden[t + 1] is the state after step t: identical before the pulse, unit 0 moved at it
     np.testing.assert_array_equal(pulsed.hidden[:, :11], base.hidden[:, :11])
     np.testing.assert_allclose(pulsed.hidden[:, 11, 0], base.hidden[:, 11, 0] + 5.0, atol=1e-5)
-    assert not np.allclose(pulsed.fingertip[:, 20:], base.fingertip[:, 20:])
+    assert not np.allclose(pulsed.hand[:, 20:], base.hand[:, 20:])
     clamped = rollout(sim, targets, interventions=[Clamp(steps=slice(0, None), units=[1, 2], value=0.0)])
     assert np.all(clamped.hidden[:, 1:, 1:3] == 0)
     basis = torch.eye(sim.policy.hidden_size)[:3]
@@ -127,7 +144,7 @@ def test_the_runner_records_what_a_step_by_step_loop_records() -> None:
             hook = (lambda h: h + pulse.delta) if t == 4 else None
             state, out = sim.step(state, cue[t], load, Noise(*(n[t] for n in noise)), hook)
             hands.append(out.hand[:, :2])
-    np.testing.assert_array_equal(record.fingertip[:, 1:], torch.stack(hands, 1).numpy())
+    np.testing.assert_array_equal(record.hand[:, 1:], torch.stack(hands, 1).numpy())
     np.testing.assert_array_equal(record.hidden[:, -1], state.hidden.numpy())
 
 
@@ -137,8 +154,8 @@ def test_rollout_is_deterministic_with_noise() -> None:
     a = rollout(sim, env.test_targets(), seed=1)
     b = rollout(sim, env.test_targets(), seed=1)
     c = rollout(sim, env.test_targets(), seed=2)
-    np.testing.assert_array_equal(a.fingertip, b.fingertip)
-    assert not np.array_equal(a.fingertip, c.fingertip)
+    np.testing.assert_array_equal(a.hand, b.hand)
+    assert not np.array_equal(a.hand, c.hand)
 
 
 def test_take_and_split_slice_every_array_of_the_record() -> None:
@@ -149,7 +166,7 @@ def test_take_and_split_slice_every_array_of_the_record() -> None:
     for name in Rollout.ARRAYS:
         np.testing.assert_array_equal(getattr(first, name), getattr(record, name)[:8])
         np.testing.assert_array_equal(getattr(second, name), getattr(record, name)[8:])
-    np.testing.assert_array_equal(record.take([1, 9]).fingertip, record.fingertip[[1, 9]])
+    np.testing.assert_array_equal(record.take([1, 9]).hand, record.hand[[1, 9]])
     np.testing.assert_array_equal(record.activation, record.muscle[:, :, 0])
     assert len(first) == 8 and record.time[-1] == pytest.approx(env.config.n_steps * env.config.dt)
     first.config["strength"] = 1.0

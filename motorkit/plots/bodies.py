@@ -252,7 +252,7 @@ def plot_excitation_paths(
         for i in range(n if final_postures else 0):
             draw_arm(ax, effector, torch.as_tensor(rollout.joint[i, -1, :2]), color=colors[i], alpha=0.3,
                      lw=2.5, zorder=2)
-    plot_hand_paths(ax, rollout.fingertip, colors=colors, labels=labels, zorder=4)
+    plot_hand_paths(ax, rollout.hand, colors=colors, labels=labels, zorder=4)
     if limits:
         xlim, ylim = effector_limits(effector)
         ax.set_xlim(*xlim)

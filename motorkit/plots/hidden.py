@@ -194,15 +194,15 @@ def plot_paths_pair(ax: Axes, base, other, colors: Sequence | None = None, mark_
     each side when given (e.g. to give several panels the same view).
     """
     colors = target_colors(len(other.target)) if colors is None else colors
-    start, targets = base.fingertip[0, 0], base.target
+    start, targets = base.hand[0, 0], base.target
     reach = float(np.linalg.norm(targets - start, axis=-1).max())
     for xy, c in zip(targets, colors):
         ax.add_patch(mpl.patches.Circle(xy, 0.08 * reach, fc="none", ec=c, lw=1.2, zorder=1))
-    plot_hand_paths(ax, base.fingertip, colors=["0.55"] * len(targets), start=False, lw=1.0,
+    plot_hand_paths(ax, base.hand, colors=["0.55"] * len(targets), start=False, lw=1.0,
                     end_marker=None, ls="--")
-    plot_hand_paths(ax, other.fingertip, colors=colors, lw=1.8)
+    plot_hand_paths(ax, other.hand, colors=colors, lw=1.8)
     if mark_step is not None:
-        ax.scatter(*other.fingertip[:, mark_step].T, marker="*", s=70, c="k", zorder=7)
+        ax.scatter(*other.hand[:, mark_step].T, marker="*", s=70, c="k", zorder=7)
     half = reach * (1 + margin) if half is None else half
     ax.set(xlim=(start[0] - half, start[0] + half), ylim=(start[1] - half, start[1] + half))
     ax.set_aspect("equal")
@@ -214,7 +214,7 @@ def plot_pulse_panel(base, perturbed, step: int, title: str, deviation_ylim: flo
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.2, 4.0), width_ratios=[1, 1.25], constrained_layout=True)
     plot_paths_pair(a1, base, perturbed, mark_step=step)
     finish(a1, "x (m)", "y (m)", "Hand paths (dashed: no pulse)")
-    distance = 100 * np.linalg.norm(perturbed.fingertip - base.fingertip, axis=-1)
+    distance = 100 * np.linalg.norm(perturbed.hand - base.hand, axis=-1)
     t = 1000 * perturbed.dt * np.arange(distance.shape[1])
     for d, c in zip(distance, target_colors(len(distance))):
         a2.plot(t, d, color=c, lw=1.5)

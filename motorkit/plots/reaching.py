@@ -56,13 +56,13 @@ def plot_reaches(
     targets, e.g. the null-field reaches) is drawn underneath as thin grey lines. The axes span the
     reach plus ``margin`` of it on every side of the start.
     """
-    start, targets = rollout.fingertip[0, 0], rollout.target
+    start, targets = rollout.hand[0, 0], rollout.target
     reach = float(np.linalg.norm(targets - start, axis=-1).max())
     draw_targets(ax, targets, 0.06 * reach if target_radius is None else target_radius, colors)
     if baseline is not None:
-        plot_hand_paths(ax, baseline.fingertip, colors=["0.6"] * len(baseline.target),
+        plot_hand_paths(ax, baseline.hand, colors=["0.6"] * len(baseline.target),
                         start=False, lw=1.0, end_marker=None, zorder=2)
-    plot_hand_paths(ax, rollout.fingertip, colors=colors, lw=lw, zorder=3)
+    plot_hand_paths(ax, rollout.hand, colors=colors, lw=lw, zorder=3)
     _reach_limits(ax, start, targets, margin)
     return ax
 
@@ -103,10 +103,10 @@ def plot_workspace_reaches(ax: Axes, rollouts: Sequence, effector, postures: Seq
     for i, rollout in enumerate(rollouts):
         if postures is not None:
             draw_arm(ax, effector, postures[i], color="0.55", alpha=0.35, lw=2.5, zorder=1)
-        reach = float(np.linalg.norm(rollout.target - rollout.fingertip[0, 0], axis=-1).max())
+        reach = float(np.linalg.norm(rollout.target - rollout.hand[0, 0], axis=-1).max())
         draw_targets(ax, rollout.target, 0.08 * reach)
-        plot_hand_paths(ax, rollout.fingertip, lw=lw, end_marker=None, zorder=3)
-    points = [np.concatenate([r.fingertip.reshape(-1, 2), r.target]) for r in rollouts]
+        plot_hand_paths(ax, rollout.hand, lw=lw, end_marker=None, zorder=3)
+    points = [np.concatenate([r.hand.reshape(-1, 2), r.target]) for r in rollouts]
     _fit_limits(ax, np.concatenate(points + ([] if postures is None else [np.zeros((1, 2))])), 0.08)
     return ax
 
@@ -187,13 +187,13 @@ def plot_reach_detail(rollout, effector, index: int, others: bool = True, title:
     fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(9.5, 3.4), constrained_layout=True,
                                      width_ratios=[1, 1.1, 1.1])
     n = len(rollout.target)
-    color = direction_color(np.degrees(np.arctan2(*(rollout.target[index] - rollout.fingertip[index, 0])[::-1])))
+    color = direction_color(np.degrees(np.arctan2(*(rollout.target[index] - rollout.hand[index, 0])[::-1])))
     faint = ["0.8"] * n
     colors = [color if i == index else faint[i] for i in range(n)] if others else None
-    start, targets = rollout.fingertip[0, 0], rollout.target
+    start, targets = rollout.hand[0, 0], rollout.target
     reach = float(np.linalg.norm(targets - start, axis=-1).max())
     draw_targets(a1, targets, 0.06 * reach, colors=colors)
-    paths = rollout.fingertip
+    paths = rollout.hand
     order = [i for i in range(n) if i != index] + [index]
     for i in order:
         if others or i == index:
@@ -201,7 +201,7 @@ def plot_reach_detail(rollout, effector, index: int, others: bool = True, title:
                             end_marker="o" if i == index else None, start=i == index)
     _reach_limits(a1, start, targets)
     finish(a1, "x (m)", "y (m)", "hand path")
-    t = 1000 * np.arange(rollout.fingertip.shape[1]) * rollout.dt
+    t = 1000 * np.arange(rollout.hand.shape[1]) * rollout.dt
     speed = np.linalg.norm(rollout.velocity[index], axis=-1)
     a2.plot(t, speed, color=color, lw=2)
     a2.set_ylim(0, max(0.05, 1.1 * float(np.linalg.norm(rollout.velocity, axis=-1).max())))
@@ -341,7 +341,7 @@ def plot_field_exposure(rollouts: dict[str, object], field: str, strength: float
 def plot_reach_toward(rollout, effector, index: int, body: str) -> Figure:
     """:func:`plot_reach_detail` of trial ``index``, titled with the body and the target's direction
     from the start (degrees, 0-360): the reaching widget of chapter 2."""
-    offset = rollout.target[index] - rollout.fingertip[index, 0]
+    offset = rollout.target[index] - rollout.hand[index, 0]
     angle = np.degrees(np.arctan2(offset[1], offset[0]))
     return plot_reach_detail(rollout, effector, index, title=f"{body.capitalize()}, target at {angle % 360:.0f}°")
 
