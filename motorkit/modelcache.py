@@ -15,11 +15,13 @@ import ast
 import hashlib
 import json
 from pathlib import Path
+from typing import Sequence
 
 import motorkit
 from motorkit.checkpoints import is_finished
 from motorkit.io import build_dir
-from motorkit.training import TrainConfig, TrainResult, load_policy, train
+from motorkit.errors import TrainingDiverged
+from motorkit.training import TrainConfig, TrainResult, load_policy, train_together
 
 #: The module whose import closure defines a trained model.
 TRAINING_MODULE = "motorkit.training"
@@ -122,7 +124,20 @@ def train_cached(config: TrainConfig, progress: bool = True) -> TrainResult:
 
     Later chapters load the policies earlier chapters trained this way instead of training again.
     """
-    out = cache_dir(config)
-    if is_finished(out):
-        return load_policy(out, config.device)
-    return train(config, out=out, progress=progress)
+    result = train_cached_together([config], progress)[0]
+    if isinstance(result, TrainingDiverged):
+        raise result
+    return result
+
+
+def train_cached_together(configs: Sequence[TrainConfig],
+                          progress: bool = True) -> list[TrainResult | TrainingDiverged]:
+    """:func:`train_cached` for networks of one shape: the cached ones are loaded, the others trained
+    together (:func:`motorkit.training.train_together`), each into its own cache entry, under the key
+    it would have alone; each one's result, or the :class:`TrainingDiverged` that stopped it."""
+    todo = [i for i, config in enumerate(configs) if not is_cached(config)]
+    results = {}
+    if todo:
+        trained = train_together([configs[i] for i in todo], [cache_dir(configs[i]) for i in todo], progress)
+        results = dict(zip(todo, trained))
+    return [results[i] if i in results else load_policy(cache_dir(c), c.device) for i, c in enumerate(configs)]

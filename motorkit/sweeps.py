@@ -22,7 +22,9 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from motorkit.modelcache import train_cached
+from motorkit.ensemble import shape_key
+from motorkit.errors import TrainingDiverged
+from motorkit.modelcache import train_cached_together
 from motorkit.training import TrainConfig
 from motorkit.traininglog import TrainingLog, centred_average, evaluation_columns
 from motorkit.loss import LossWeights
@@ -37,40 +39,84 @@ class SweepRun:
     out: Path
 
 
-def _run_one(config: TrainConfig) -> SweepRun:
+#: The most trials one process runs per batch when it trains networks together: beyond about 512 the
+#: arithmetic dominates and stacking more networks saves nothing (measured: benchmarks/README.md).
+ENSEMBLE_TRIALS: int = 512
+
+
+def _cost(configs: Sequence[TrainConfig]) -> float:
+    """A job's rough cost: its batches, each a fixed cost plus one per trial (about 22 ms + 0.5 ms per
+    trial on one core; benchmarks/README.md)."""
+    return max(c.batches for c in configs) * (1.0 + sum(c.batch_size for c in configs) / 44.0)
+
+
+def ensembles(configs: Sequence[TrainConfig], n_jobs: int = 2, together: bool = True) -> list[list[int]]:
+    """The jobs of a sweep, each the indices of configurations trained together in one process.
+
+    Configurations of one shape and budget (:func:`motorkit.ensemble.shape_key`, ``batches``) train
+    together, at most :data:`ENSEMBLE_TRIALS` trials per batch, and the largest jobs are split until
+    every one of the ``n_jobs`` processes has one. ``together=False``: every run on its own.
+    """
+    groups: dict[Hashable, list[int]] = {}
+    for i, config in enumerate(configs):
+        groups.setdefault((shape_key(config), config.batches) if together else i, []).append(i)
+    jobs = []
+    for members in groups.values():
+        cap = max(1, ENSEMBLE_TRIALS // configs[members[0]].batch_size)
+        jobs += [list(part) for part in np.array_split(members, -(-len(members) // cap))]
+    while len(jobs) < n_jobs and any(len(j) > 1 for j in jobs):
+        largest = max((j for j in jobs if len(j) > 1), key=lambda j: _cost([configs[i] for i in j]))
+        jobs.remove(largest)
+        jobs += [largest[: len(largest) // 2], largest[len(largest) // 2:]]
+    return [[int(i) for i in job] for job in jobs]
+
+
+def _run_together(configs: Sequence[TrainConfig]) -> list[SweepRun | TrainingDiverged]:
     import torch
 
     torch.set_num_threads(1)
-    # A worker trains one run after another. Every run compiles its own step, and torch.compile keeps
-    # the earlier runs' graphs: after about four runs it reaches its recompile limit and silently runs
-    # the step eagerly (several times slower). Forgetting them costs a few seconds per run (the
+    # A worker trains one job after another. Every job compiles its own step, and torch.compile keeps
+    # the earlier jobs' graphs: after about four it reaches its recompile limit and silently runs
+    # the step eagerly (several times slower). Forgetting them costs a few seconds per job (the
     # compiled kernels come back from inductor's cache on disk).
     torch._dynamo.reset()
-    result = train_cached(config, progress=False)
-    return SweepRun(config, result.log, Path(result.out))
+    results = train_cached_together(configs, progress=False)
+    return [r if isinstance(r, TrainingDiverged) else SweepRun(r.config, r.log, Path(r.out)) for r in results]
 
 
 def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "loky",
-              progress: bool = True) -> list[SweepRun]:
-    """Train every configuration (in parallel, ``n_jobs`` at a time); results in the input order.
+              progress: bool = True, together: bool = True) -> list[SweepRun]:
+    """Train every configuration (in parallel, ``n_jobs`` processes at a time); results in the input order.
 
-    ``backend`` is a joblib backend: ``"loky"`` (processes on this machine), ``"sequential"``, or
-    ``"dask"`` (the cluster of the active ``dask.distributed.Client``).
+    Runs of one shape train together, one ensemble per process (:func:`ensembles`; ``together=False``
+    trains each alone, e.g. to time one network). ``backend`` is a joblib backend: ``"loky"``
+    (processes on this machine), ``"sequential"``, or ``"dask"`` (the cluster of the active
+    ``dask.distributed.Client``). A run that diverges raises its :class:`TrainingDiverged` once the
+    others have finished (they are in the model cache).
     """
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
-    if n_jobs > 1:  # one single-process run per core, rather than parallel runs stacked on each other
+    if n_jobs > 1:  # one single-process job per core, rather than parallel runs stacked on each other
         configs = [replace(c, workers=1) if c.workers == 0 else c for c in configs]
+    jobs = ensembles(configs, n_jobs, together)
     with warnings.catch_warnings(), joblib.parallel_config(
             backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
         # loky replaces a worker whose memory grew by 300 MB (compiled graphs do that) and warns; the
         # worker's jobs go to its replacement, so the warning would only clutter a chapter's output
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
-        # longest runs first (trials to simulate as the measure), so that no core idles at the end
-        order = sorted(range(len(configs)), key=lambda i: -configs[i].batch_size * configs[i].batches)
-        jobs = joblib.Parallel(return_as="generator")(joblib.delayed(_run_one)(configs[i]) for i in order)
-        runs = dict(zip(order, tqdm(jobs, total=len(configs), desc="sweep", unit="run", disable=not progress)))
-        return [runs[i] for i in range(len(configs))]
+        # longest jobs first, so that no core idles at the end
+        jobs.sort(key=lambda job: -_cost([configs[i] for i in job]))
+        done = joblib.Parallel(return_as="generator")(
+            joblib.delayed(_run_together)([configs[i] for i in job]) for job in jobs)
+        runs: dict[int, SweepRun | TrainingDiverged] = {}
+        with tqdm(total=len(configs), desc="sweep", unit="run", disable=not progress) as bar:
+            for job, results in zip(jobs, done):
+                runs.update(zip(job, results))
+                bar.update(len(job))
+    failed = [r for r in runs.values() if isinstance(r, TrainingDiverged)]
+    if failed:
+        raise failed[0]
+    return [runs[i] for i in range(len(configs))]  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from motorkit import modelcache, training
-from motorkit.sweeps import run_sweep
+from motorkit.sweeps import ENSEMBLE_TRIALS, ensembles, run_sweep
 from motorkit.modelcache import cache_dir, train_cached
 from motorkit.training import TrainConfig
 from motorkit.traininglog import TrainingLog
@@ -24,13 +24,13 @@ def _private_build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cache_trains_once_and_keys_on_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     first = train_cached(TINY, progress=False)
     calls = {"n": 0}
-    original = training.train
+    original = training.train_together
 
     def counting(*args, **kwargs):
         calls["n"] += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(modelcache, "train", counting)
+    monkeypatch.setattr(modelcache, "train_together", counting)
     again = train_cached(TINY, progress=False)
     assert calls["n"] == 0 and again.log == first.log
     assert cache_dir(replace(TINY, seed=1)) != cache_dir(TINY)
@@ -57,6 +57,29 @@ def test_sweep_on_a_local_dask_cluster() -> None:
     assert [r.config.batch_size for r in runs] == [8, 16]
     local = training.train(replace(TINY, seed=0, batch_size=8), progress=False)  # no cache: a real rerun
     assert local.log[-1]["loss"] == runs[0].log[-1]["loss"]  # the same run, wherever it ran
+
+
+def test_runs_of_one_shape_are_grouped_into_ensembles() -> None:
+    same = [replace(TINY, seed=s, field=f) for s, f in ((0, "null"), (1, "cw"), (2, "ccw"))]
+    other = [replace(TINY, batch_size=16), replace(TINY, effector="pointmass"), replace(TINY, batches=3)]
+    # three of one shape together; a different batch, effector or budget alone
+    assert sorted(map(sorted, ensembles(same + other, n_jobs=2))) == [[0, 1, 2], [3], [4], [5]]
+    assert sorted(map(sorted, ensembles(same, n_jobs=2))) == [[0], [1, 2]]  # both processes get work
+    assert sorted(map(sorted, ensembles(same, n_jobs=1))) == [[0, 1, 2]]
+    assert ensembles(same, n_jobs=2, together=False) == [[0], [1], [2]]
+    big = [replace(TINY, seed=s, batch_size=ENSEMBLE_TRIALS // 2) for s in range(5)]
+    assert sorted(map(len, ensembles(big, n_jobs=1))) == [1, 2, 2]  # at most ENSEMBLE_TRIALS trials a batch
+
+
+def test_a_sweep_trains_runs_of_one_shape_together_each_into_its_own_cache_entry() -> None:
+    configs = [replace(TINY, seed=s, field=f) for s, f in ((0, "null"), (1, "cw"), (2, "ccw"))]
+    runs = run_sweep(configs, n_jobs=1, progress=False)
+    # one ensemble: every step of every member ends at the same moment
+    assert runs[0].log.curve("wall_s").values.tolist() == runs[2].log.curve("wall_s").values.tolist()
+    for config, run in zip(configs, runs):
+        assert run.out == cache_dir(config) and modelcache.is_cached(config)
+        alone = training.train(config, progress=False)  # no cache: a real rerun, alone
+        assert [r["loss"] for r in run.log] == pytest.approx([r["loss"] for r in alone.log], rel=1e-4)
 
 
 def test_bad_job_count() -> None:
