@@ -4,6 +4,9 @@
   256), for MotorNet's loop (``env.reset``/``env.step`` with ``motornet.policy.PolicyGRU``) and for
   motorkit's compiled step, each at its best on this machine (one or two threads for MotorNet's loop,
   one or two processes for motorkit); medians over repeats; the ratio is MotorNet's time over motorkit's.
+* ensemble: seconds per batch of N arm networks (batch 64) trained together, as one ensemble per
+  process over two processes (:mod:`motorkit.ensemble`), against the same N networks trained
+  separately, two side by side; ``speedup`` is the second over the first (N = 1, 4 and 8).
 * flop fraction: the GRU's matrix products per second in motorkit's training at the largest batch,
   over the machine's peak on the cores motorkit used (a matmul microbenchmark in the same run).
 * time to criterion: wall-clock seconds until the mean endpoint error on the 8-target test set is
@@ -30,13 +33,15 @@ from tqdm.auto import tqdm
 from motorkit.metrics import endpoint_error
 from motorkit.parallel import torch_threads
 from motorkit.tasks import CentreOutReach, TaskConfig, Trials
-from motorkit.training import TrainConfig, train
+from motorkit.training import TrainConfig, train, train_together
 
 CRITERION_CM = 1.0
 #: motorkit's recipe for the time-to-criterion run: what ``motorkit train`` does by default, stopping at 1 cm.
 RECIPE = TrainConfig(eval_every=25, target_error_cm=CRITERION_CM)
 #: Batch sizes of the throughput measurement.
 BATCH_SIZES: tuple[int, ...] = (64, 256)
+#: Network counts of the ensemble measurement.
+ENSEMBLE_SIZES: tuple[int, ...] = (1, 4, 8)
 #: MotorNet's tutorial recipe.
 TUTORIAL = {"batch_size": 32, "lr": 1e-3, "hidden": 64, "grad_clip": 1.0}
 
@@ -128,6 +133,48 @@ def throughput(batch_size: int, repeats: int, quick: bool = False) -> dict[str, 
                       "motorkit_first_batch_s_compile_included": {n: v[1] for n, v in motorkit.items()}}}
 
 
+def ensemble_seconds(networks: int, repeats: int, batch_size: int = 64, duration: float = 1.0,
+                     compile: bool = True) -> float:
+    """Median seconds per training batch of ``networks`` arm networks trained together in this process
+    (one thread), read from the first network's log, compile left out."""
+    config = replace(RECIPE, batch_size=batch_size, batches=repeats + 2, eval_every=10**6, target_error_cm=None,
+                     duration=duration, compile=compile, workers=1)
+    with torch_threads(1):
+        log = train_together([replace(config, seed=s) for s in range(networks)], progress=False)[0].log
+    return statistics.median(b["wall_s"] - a["wall_s"] for a, b in zip(log[1:-1], log[2:]))
+
+
+def _side_by_side(sizes: Sequence[int], repeats: int, quick: bool) -> list[float]:
+    """Run ``ensemble_seconds`` for each ensemble size of ``sizes`` at once, each in its own process
+    (one thread): the seconds per batch of each, measured while the others run."""
+    code = ("import json, sys; from motorkit import bench; "
+            "print(json.dumps(bench.ensemble_seconds(int(sys.argv[1]), int(sys.argv[2]), "
+            f"duration={0.2 if quick else 1.0}, compile={not quick})))")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(n), str(repeats)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in sizes]
+    seconds = []
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"ensemble run failed: {err.strip().splitlines()[-1:]}")
+        seconds.append(json.loads(out.strip().splitlines()[-1]))
+    return seconds
+
+
+def ensemble(networks: int, repeats: int, quick: bool = False) -> dict[str, Any]:
+    """N networks (arm, batch 64) trained together, split over the cores as one ensemble per process,
+    against the same N trained separately, two side by side; seconds per batch of all N, and the ratio."""
+    cores = min(2, os.cpu_count() or 1, networks)
+    halves = [len(part) for part in (range(networks)[i::cores] for i in range(cores))]
+    together = max(_side_by_side(halves, repeats, quick))  # the slower process sets the pace
+    alone = _side_by_side([1] * cores, repeats, quick)
+    separate = statistics.mean(alone) * -(-networks // cores)  # each process trains its networks in turn
+    return {"networks": networks, "batch_size": 64, "processes": cores, "networks_per_process": halves,
+            "ensemble_s_per_batch": together, "separate_s_per_batch": separate,
+            "separate_one_network_s_per_batch": statistics.mean(alone), "speedup": separate / together}
+
+
 def gru_flops_per_batch(batch_size: int, config: TrainConfig = RECIPE) -> float:
     """Floating-point operations of the GRU's matrix products in one training batch, forward and backward.
 
@@ -206,6 +253,8 @@ def run_benchmarks(batch_sizes: Sequence[int] = BATCH_SIZES, repeats: int = 10, 
     largest = max(entries, key=lambda e: e["batch_size"])
     report: dict[str, Any] = {"quick": quick, "torch": torch.__version__, "cores": os.cpu_count(),
                               "throughput": entries, "flop_fraction": flop_fraction(largest, quick)}
+    sizes = ENSEMBLE_SIZES[:2] if quick else ENSEMBLE_SIZES
+    report["ensemble"] = [ensemble(n, repeats, quick) for n in tqdm(sizes, desc="ensemble", unit="size")]
     torch.set_num_threads(threads)
     motorkit_run = _in_subprocess("motorkit", cap_s, threads, quick)
     motornet_run = _in_subprocess("motornet", cap_s, threads, quick)
@@ -231,6 +280,11 @@ def format_report(report: dict[str, Any]) -> str:
             f"throughput at batch {tp['batch_size']} (median of {tp['repeats']}): MotorNet loop "
             f"{tp['motornet_s_per_batch']:.3f} s/batch ({tp['motornet_threads']} thread(s)), motorkit "
             f"{tp['motorkit_s_per_batch']:.3f} s/batch ({tp['motorkit_processes']} process(es)) -> {tp['ratio']:.1f}x")
+    for en in report.get("ensemble", []):
+        lines.append(
+            f"{en['networks']} networks (batch {en['batch_size']}): together {en['ensemble_s_per_batch']:.3f} s/batch "
+            f"({'+'.join(map(str, en['networks_per_process']))} per process), separately two side by side "
+            f"{en['separate_s_per_batch']:.3f} s/batch -> speedup {en['speedup']:.2f}x")
     lines += [
         f"GRU at batch {ff['batch_size']}: {ff['achieved_gflops']:.1f} GFLOP/s of a {ff['peak_gflops']:.1f} GFLOP/s "
         f"matmul peak on {ff['peak_cores']} core(s): flop_fraction {ff['fraction']:.2f}",

@@ -45,10 +45,11 @@ def null_config(effector: str, seed: int = 0, batches: int | None = None, **chan
 
 
 def train_side_by_side(configs: list[TrainConfig], progress: bool = True) -> list[TrainResult]:
-    """Train ``configs`` through the model cache, two at a time (one per core); results in order.
+    """Train ``configs`` through the model cache; results in order. Runs of one shape train together,
+    one ensemble per core (:func:`motorkit.sweeps.ensembles`), each into its own cache entry.
 
     What a chapter calls with every run it can start now (e.g. the same block of a protocol on every
-    network, and the runs that need nothing else), so that both cores stay busy.
+    network, and the runs that need nothing else), so that they share compiled steps and both cores stay busy.
     """
     if all(is_cached(c) for c in configs):  # nothing to train: load here, without starting worker processes
         return [load_policy(cache_dir(c)) for c in configs]
@@ -68,7 +69,7 @@ def train_groups(groups: dict[str, dict[K, TrainConfig]], progress: bool = True)
 
 def null_policies(seed: int = 0, effectors: tuple[str, ...] = ("arm26", "pointmass"), progress: bool = True,
                   batches: dict[str, int] | None = None) -> dict[str, TrainResult]:
-    """The null-field policies of ``effectors``, trained side by side (one per core) or from the cache."""
+    """The null-field policies of ``effectors``, trained together or from the cache."""
     configs = [null_config(e, seed, (batches or {}).get(e)) for e in effectors]
     return dict(zip(effectors, train_side_by_side(configs, progress)))
 
@@ -81,7 +82,7 @@ def null_variants(variants: dict[str, dict[str, object]], seed: int = 0, effecto
 
 
 def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True) -> dict[int, TrainResult]:
-    """Independent null-field networks of ``effector``, one per seed (side by side, or from the cache).
+    """Independent null-field networks of ``effector``, one per seed (trained together, or from the cache).
 
     The same networks as :func:`null_policies` of each seed: what a chapter needs to state a claim
     over several networks instead of one.

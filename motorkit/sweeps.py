@@ -1,6 +1,7 @@
-"""Sweeps: many training runs side by side through joblib (seeds, batch sizes, fields).
+"""Sweeps: many training runs through joblib (seeds, batch sizes, fields).
 
-Each run gets one process and one thread (two cores: two models at a time). The same call runs on a
+Runs of one shape train together as ensembles (:mod:`motorkit.ensemble`, :func:`ensembles`), one
+ensemble per process and one thread each (two cores: two ensembles at a time). The same call runs on a
 Dask cluster through joblib's ``dask`` backend: start a ``dask.distributed.Client`` and pass
 ``backend="dask"``. Runs go through the model cache, so re-running a sweep trains nothing twice.
 

@@ -192,5 +192,9 @@ def test_bench_quick_reports_both_loops() -> None:
         assert entry["motornet_threads"] in (1, 2) and entry["motorkit_processes"] in (1, 2)
         assert set(entry["tried"]["motorkit_s_by_processes"]) == {"1", "2"}  # one process and two were timed
     assert 0 < report["flop_fraction"]["fraction"] < 1
+    assert [e["networks"] for e in report["ensemble"]] == [1, 4]  # 1, 4 and 8, made short by --quick
+    four = report["ensemble"][1]
+    assert four["networks_per_process"] == [2, 2] and four["ensemble_s_per_batch"] > 0
+    assert four["speedup"] == pytest.approx(four["separate_s_per_batch"] / four["ensemble_s_per_batch"])
     for who in ("motorkit", "motornet"):
         assert report["time_to_criterion"][who]["batches"] >= 1
