@@ -81,6 +81,16 @@ def null_variants(variants: dict[str, dict[str, object]], seed: int = 0, effecto
     return dict(zip(variants, train_side_by_side(configs, progress)))
 
 
+def null_and_variants(variants: dict[str, dict[str, object]], seed: int = 0,
+                      effectors: tuple[str, ...] = ("arm26", "pointmass"),
+                      progress: bool = True) -> tuple[dict[str, TrainResult], dict[str, TrainResult]]:
+    """:func:`null_policies` and the arm's :func:`null_variants` in one call, so that the networks of
+    one shape among them train together: the recipe's network of each effector, and each variant."""
+    nulls = [null_config(e, seed) for e in effectors]
+    trained = train_side_by_side(nulls + [null_config("arm26", seed, **v) for v in variants.values()], progress)
+    return dict(zip(effectors, trained[:len(nulls)])), dict(zip(variants, trained[len(nulls):]))
+
+
 def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True) -> dict[int, TrainResult]:
     """Independent null-field networks of ``effector``, one per seed (trained together, or from the cache).
 

@@ -51,12 +51,22 @@ def _cost(configs: Sequence[TrainConfig]) -> float:
     return max(c.batches for c in configs) * (1.0 + sum(c.batch_size for c in configs) / 44.0)
 
 
+def makespan(costs: Sequence[float], n_jobs: int) -> float:
+    """How long jobs of these costs take on ``n_jobs`` processes, longest first, each to the least busy."""
+    loads = [0.0] * n_jobs
+    for cost in sorted(costs, reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return max(loads)
+
+
 def ensembles(configs: Sequence[TrainConfig], n_jobs: int = 2, together: bool = True) -> list[list[int]]:
     """The jobs of a sweep, each the indices of configurations trained together in one process.
 
     Configurations of one shape and budget (:func:`motorkit.ensemble.shape_key`, ``batches``) train
-    together, at most :data:`ENSEMBLE_TRIALS` trials per batch, and the largest jobs are split until
-    every one of the ``n_jobs`` processes has one. ``together=False``: every run on its own.
+    together, at most :data:`ENSEMBLE_TRIALS` trials per batch; the costliest job is then halved for
+    as long as that finishes the sweep sooner on ``n_jobs`` processes (:func:`_cost`, :func:`makespan`),
+    since an ensemble saves only the fixed cost of its networks' episodes and an idle core saves
+    nothing. ``together=False``: every run on its own.
     """
     groups: dict[Hashable, list[int]] = {}
     for i, config in enumerate(configs):
@@ -64,12 +74,19 @@ def ensembles(configs: Sequence[TrainConfig], n_jobs: int = 2, together: bool = 
     jobs = []
     for members in groups.values():
         cap = max(1, ENSEMBLE_TRIALS // configs[members[0]].batch_size)
-        jobs += [list(part) for part in np.array_split(members, -(-len(members) // cap))]
-    while len(jobs) < n_jobs and any(len(j) > 1 for j in jobs):
-        largest = max((j for j in jobs if len(j) > 1), key=lambda j: _cost([configs[i] for i in j]))
-        jobs.remove(largest)
-        jobs += [largest[: len(largest) // 2], largest[len(largest) // 2:]]
-    return [[int(i) for i in job] for job in jobs]
+        jobs += [[int(i) for i in part] for part in np.array_split(members, -(-len(members) // cap))]
+
+    def cost(job: list[int]) -> float:
+        return _cost([configs[i] for i in job])
+
+    while any(len(job) > 1 for job in jobs):
+        largest = max((job for job in jobs if len(job) > 1), key=cost)
+        split = [job for job in jobs if job is not largest] + [largest[: len(largest) // 2],
+                                                                largest[len(largest) // 2:]]
+        if makespan([cost(j) for j in split], n_jobs) >= makespan([cost(j) for j in jobs], n_jobs):
+            break
+        jobs = split
+    return jobs
 
 
 def _run_together(configs: Sequence[TrainConfig]) -> list[SweepRun | TrainingDiverged]:
