@@ -19,8 +19,10 @@ import torch
 
 from motorkit import metrics as reach_metrics
 from motorkit.closed_loop import EpisodeRunner, Simulator
+from motorkit.ensemble import StackedPolicy, member_interventions
 from motorkit.fields import ForceField, TrialFields, ViscousField
 from motorkit.io import atomic_write, write_json
+from motorkit.loss import Batch
 from motorkit.policy import Intervention
 from motorkit.tasks import Trials
 
@@ -136,7 +138,6 @@ def with_start(first: torch.Tensor, steps: torch.Tensor) -> np.ndarray:
     return torch.cat([first[None], steps]).transpose(0, 1).detach().cpu().numpy()
 
 
-@torch.no_grad()
 def rollout(
     sim: Simulator,
     trials: Trials | torch.Tensor,
@@ -155,24 +156,52 @@ def rollout(
     ``interventions`` act on the hidden state after the GRU update and before the readout, at the
     steps of each one's window (:class:`motorkit.policy.Intervention`), exactly as in training.
     """
-    if not isinstance(trials, Trials):
-        trials = sim.env.trials_to(trials)
-    trials = trials.to(sim.device)
-    cfg = sim.env.config
-    batch, n_steps = trials.target.shape[0], cfg.n_steps
-    generator = torch.Generator().manual_seed(seed)
-    load = field.trial_loads(trials, generator, catch=catch).to(sim.device)
-    noise = sim.draw_noise(n_steps, batch, generator)
-    out, _, first = EpisodeRunner(sim, unroll=1, compile=False).run(trials, load, noise, interventions, record=True)
+    return rollout_together([sim], [trials], [field], catch, [interventions], seed, [config])[0]
+
+
+@torch.no_grad()
+def rollout_together(
+    sims: Sequence[Simulator],
+    trials: Sequence[Trials | torch.Tensor],
+    fields: Sequence[TrialFields],
+    catch: bool = False,
+    interventions: Sequence[Sequence[Intervention]] | None = None,
+    seed: int = 0,
+    configs: Sequence[dict[str, Any] | None] | None = None,
+) -> list[Rollout]:
+    """:func:`rollout` of several networks of one shape at once (each its own trials, field,
+    interventions and configuration), in one closed loop: their policies stacked
+    (:class:`motorkit.ensemble.StackedPolicy`), each network's trials drawn and recorded as by
+    :func:`rollout` alone. What training evaluates networks trained together with."""
+    n = len(sims)
+    interventions = [()] * n if interventions is None else interventions
+    configs = [None] * n if configs is None else configs
+    trials = [(t if isinstance(t, Trials) else sim.env.trials_to(t)).to(sim.device) for sim, t in zip(sims, trials)]
+    if len({len(t.target) for t in trials}) > 1:
+        raise ValueError("networks rolled out together need as many trials each")
+    cfg = sims[0].env.config
+    n_steps = cfg.n_steps
+    batches = []
+    for sim, own, field in zip(sims, trials, fields):  # each network's forces and noise, drawn as alone
+        generator = torch.Generator().manual_seed(seed)
+        load = field.trial_loads(own, generator, catch=catch).to(sim.device)
+        batches.append(Batch(own, load, sim.draw_noise(n_steps, len(own.target), generator)))
+    batch = Batch.stack(batches)
+    sim = sims[0] if n == 1 else Simulator(sims[0].env, StackedPolicy([s.policy for s in sims]))
+    out, _, first = EpisodeRunner(sim, unroll=1, compile=False).run(
+        batch.trials, batch.load, batch.noise, member_interventions(interventions), record=True)
     hand = with_start(sim.effector.joint2cartesian(first.joint), out.hand)
     muscle = with_start(first.muscle, out.muscle)
-    info = dict(config or {})
-    info.update(field.describe())
-    info.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in interventions],
-                go_s=(cfg.dt * trials.go.cpu().numpy()).round(6).tolist())
-    return Rollout(
+    whole = Rollout(
         hand=hand[..., :2], velocity=hand[..., 2:], joint=with_start(first.joint, out.joint),
         action=out.action.transpose(0, 1).cpu().numpy(), endpoint_load=out.load.transpose(0, 1).cpu().numpy(),
-        hidden=with_start(first.hidden, out.hidden), target=trials.target.cpu().numpy(),
-        activation=muscle[:, :, 0], muscle=muscle, dt=sim.env.config.dt, config=info,
+        hidden=with_start(first.hidden, out.hidden), target=batch.trials.target.cpu().numpy(),
+        activation=muscle[:, :, 0], muscle=muscle, dt=cfg.dt,
     )
+    records = whole.split(n)
+    for record, own, field, ivs, config in zip(records, trials, fields, interventions, configs):
+        record.config = dict(config or {})
+        record.config.update(field.describe())
+        record.config.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in ivs],
+                             go_s=(cfg.dt * own.go.cpu().numpy()).round(6).tolist())
+    return records

@@ -25,7 +25,8 @@ from tqdm.auto import tqdm
 
 from motorkit.ensemble import shape_key
 from motorkit.errors import TrainingDiverged
-from motorkit.modelcache import train_cached_together
+from motorkit.checkpoints import load_checkpoint
+from motorkit.modelcache import cache_dir, is_cached, train_cached_together
 from motorkit.training import TrainConfig
 from motorkit.traininglog import TrainingLog, centred_average, evaluation_columns
 from motorkit.loss import LossWeights
@@ -116,7 +117,12 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
         raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
     if n_jobs > 1:  # one single-process job per core, rather than parallel runs stacked on each other
         configs = [replace(c, workers=1) if c.workers == 0 else c for c in configs]
-    jobs = ensembles(configs, n_jobs, together)
+    runs: dict[int, SweepRun | TrainingDiverged] = {}
+    for i, config in enumerate(configs):  # the cached ones load here; only the others are grouped into jobs
+        if is_cached(config):
+            runs[i] = SweepRun(config, TrainingLog(load_checkpoint(cache_dir(config))["log"]), cache_dir(config))
+    todo = [i for i in range(len(configs)) if i not in runs]
+    jobs = [[todo[k] for k in job] for job in ensembles([configs[i] for i in todo], n_jobs, together)]
     with warnings.catch_warnings(), joblib.parallel_config(
             backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
         # loky replaces a worker whose memory grew by 300 MB (compiled graphs do that) and warns; the
@@ -126,8 +132,7 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
         jobs.sort(key=lambda job: -_cost([configs[i] for i in job]))
         done = joblib.Parallel(return_as="generator")(
             joblib.delayed(_run_together)([configs[i] for i in job]) for job in jobs)
-        runs: dict[int, SweepRun | TrainingDiverged] = {}
-        with tqdm(total=len(configs), desc="sweep", unit="run", disable=not progress) as bar:
+        with tqdm(total=len(todo), desc="sweep", unit="run", disable=not progress) as bar:
             for job, results in zip(jobs, done):
                 runs.update(zip(job, results))
                 bar.update(len(job))

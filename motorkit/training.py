@@ -31,7 +31,7 @@ from motorkit.fields import ForceChannel, ForceField, TrialFields, ViscousField,
 from motorkit.ensemble import StackedPolicy, check_shapes, member_interventions, networks
 from motorkit.loss import Batch, LossWeights, episode_loss
 from motorkit.policy import GRUPolicy, Intervention, from_spec
-from motorkit.rollouts import Rollout, rollout
+from motorkit.rollouts import Rollout, rollout, rollout_together
 from motorkit.tasks import CentreOutReach, TaskConfig
 from motorkit.traininglog import EVALUATED, INDEX, TrainingLog, evaluation_columns
 
@@ -362,7 +362,7 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
             trials = group.take(Batch.stack(batches), n)
             rows = train_step(runner, optimizer, trials, weights, configs[0].grad_clip, group, interventions)
             now = time.perf_counter() - t_start
-            stops = [False] * n
+            stops, rows_now, due = [False] * n, {}, []
             for i, (r, step) in enumerate(zip(runs, rows)):
                 if not r.active:
                     continue
@@ -373,14 +373,20 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
                                                 f"training stopped and {where}")
                     r.policy.requires_grad_(False)  # the others train on
                     continue
-                row = {"batch": batch + 1, **step, "distance_cm": 100 * step["loss_distance"],
-                       "lr": optimizer.param_groups[i]["lr"], "wall_s": elapsed0[i] + now}
-                r.log.append(row)
+                rows_now[i] = {"batch": batch + 1, **step, "distance_cm": 100 * step["loss_distance"],
+                               "lr": optimizer.param_groups[i]["lr"], "wall_s": elapsed0[i] + now}
+                r.log.append(rows_now[i])
                 stops[i] = batch + 1 == r.config.batches or (deadline_s is not None and now > deadline_s)
-                if group.leader and ((batch + 1) % r.config.eval_every == 0 or stops[i]):
-                    stops[i] |= _evaluate(r, sims[i], fields_[i], probes[i], held[i], row)
-                    if n == 1:
-                        bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{row[EVALUATED['endpoint_error_cm']]:.2f}")
+                if (batch + 1) % r.config.eval_every == 0 or stops[i]:
+                    due.append(i)
+            if group.leader and due:  # the networks due for a test, tested together
+                reached = _evaluate([runs[i] for i in due], [sims[i] for i in due], [fields_[i] for i in due],
+                                    [probes[i] for i in due], [held[i] for i in due], [rows_now[i] for i in due])
+                for i, hit in zip(due, reached):
+                    stops[i] |= hit
+                if n == 1:
+                    row = rows_now[0]
+                    bar.set_postfix(loss=f"{row['loss']:.4f}", error_cm=f"{row[EVALUATED['endpoint_error_cm']]:.2f}")
             stops = group.agree(stops)
             for i, r in enumerate(runs):
                 if not r.active:
@@ -404,16 +410,23 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
     return [r.failed or TrainResult(r.policy, r.env, r.config, r.log, r.out) for r in runs]
 
 
-def _evaluate(run: _Run, sim: Simulator, field: TrialFields, probe: TrialFields, held: list[Intervention],
-              row: dict[str, Any]) -> bool:
-    """Evaluate a network on its test set into its log ``row``; whether it reached its target error."""
-    metrics = rollout(sim, run.env.test_trials(), field, interventions=held).metrics()
-    row.update(evaluation_columns(metrics))
-    if run.config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any():
-        channel = rollout(sim, run.env.test_trials(), ForceChannel(), interventions=held)
-        row[INDEX] = channel.adaptation_index(probe)
-    target = run.config.target_error_cm
-    return target is not None and metrics["endpoint_error_cm"] < target
+def _evaluate(runs: Sequence[_Run], sims: Sequence[Simulator], fields_: Sequence[TrialFields],
+              probes: Sequence[TrialFields], held: Sequence[list[Intervention]],
+              rows: Sequence[dict[str, Any]]) -> list[bool]:
+    """Test networks on their test sets, all in one closed loop, into their log ``rows``; whether each
+    reached its target error. Runs with ``channel_probe`` also log the adaptation index."""
+    records = rollout_together(sims, [r.env.test_trials() for r in runs], fields_, interventions=held)
+    for row, record in zip(rows, records):
+        row.update(evaluation_columns(record.metrics()))
+    probing = [i for i, (r, probe) in enumerate(zip(runs, probes))
+               if r.config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any()]
+    if probing:
+        channels = rollout_together([sims[i] for i in probing], [runs[i].env.test_trials() for i in probing],
+                                    [ForceChannel()] * len(probing), interventions=[held[i] for i in probing])
+        for i, channel in zip(probing, channels):
+            rows[i][INDEX] = channel.adaptation_index(probes[i])
+    return [r.config.target_error_cm is not None and row[EVALUATED["endpoint_error_cm"]] < r.config.target_error_cm
+            for r, row in zip(runs, rows)]
 
 
 def _spec_json(intervention: Intervention | dict[str, Any] | str) -> str:

@@ -112,3 +112,23 @@ def test_only_networks_of_one_shape_train_together() -> None:
         check_shapes([SMALL, replace(SMALL, batch_size=32)])
     with pytest.raises(ValueError, match="must share effector"):
         train_together([SMALL, replace(SMALL, effector="pointmass")], progress=False)
+
+
+def test_networks_are_tested_together_as_each_alone() -> None:
+    """Training evaluates networks trained together in one closed loop (rollout_together)."""
+    from motorkit.closed_loop import Simulator
+    from motorkit.fields import ForceChannel, make_field
+    from motorkit.rollouts import rollout, rollout_together
+
+    configs = [SMALL, replace(SMALL, seed=1, action_noise=0.01), replace(SMALL, seed=2)]
+    built = [training.build(c) for c in configs]
+    sims = [Simulator(env, policy) for env, policy in built]
+    fields = [make_field("cw"), ForceChannel(), make_field("null")]
+    clamp = [[], [], [ClampSubspace(slice(3, None), torch.eye(32)[:2])]]
+    together = rollout_together(sims, [env.test_trials() for env, _ in built], fields, interventions=clamp)
+    for sim, (env, _), field, ivs, record in zip(sims, built, fields, clamp, together):
+        alone = rollout(sim, env.test_trials(), field, interventions=ivs)
+        for name in alone.ARRAYS:
+            assert getattr(record, name).shape == getattr(alone, name).shape, name
+            assert getattr(record, name) == pytest.approx(getattr(alone, name), rel=1e-5, abs=1e-6), name
+        assert record.config == alone.config
