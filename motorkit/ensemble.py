@@ -10,7 +10,7 @@ one Adam optimiser with a parameter group per member updates each exactly as a s
 
 Everything else stays each member's own: its loss weights, force field and catch trials, interventions
 (:class:`OnMember`), seed, random stream, initial weights, learning-rate schedule, evaluations,
-checkpoints and model-cache entry (:func:`motorkit.training.train_members`).
+checkpoints and model-cache entry (:func:`motorkit.training.train_together`).
 """
 
 from __future__ import annotations
