@@ -74,18 +74,11 @@ def null_policies(seed: int = 0, effectors: tuple[str, ...] = ("arm26", "pointma
     return dict(zip(effectors, train_side_by_side(configs, progress)))
 
 
-def null_variants(variants: dict[str, dict[str, object]], seed: int = 0, effector: str = "arm26",
-                  progress: bool = True) -> dict[str, TrainResult]:
-    """Null-field networks of ``effector`` trained with each variant of the recipe (by name), side by side."""
-    configs = [null_config(effector, seed, **changes) for changes in variants.values()]
-    return dict(zip(variants, train_side_by_side(configs, progress)))
-
-
 def null_and_variants(variants: dict[str, dict[str, object]], seed: int = 0,
                       effectors: tuple[str, ...] = ("arm26", "pointmass"),
                       progress: bool = True) -> tuple[dict[str, TrainResult], dict[str, TrainResult]]:
-    """:func:`null_policies` and the arm's :func:`null_variants` in one call, so that the networks of
-    one shape among them train together: the recipe's network of each effector, and each variant."""
+    """:func:`null_policies` and the arm trained with each variant of the recipe (by name, changes to
+    :func:`null_config`), in one call, so that the networks of one shape among them train together."""
     nulls = [null_config(e, seed) for e in effectors]
     trained = train_side_by_side(nulls + [null_config("arm26", seed, **v) for v in variants.values()], progress)
     return dict(zip(effectors, trained[:len(nulls)])), dict(zip(variants, trained[len(nulls):]))

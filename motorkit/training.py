@@ -277,6 +277,8 @@ class _Run:
     generator: torch.Generator
     log: TrainingLog
     optimizer_state: dict[str, Any] | None
+    sim: Simulator  # its own closed loop: its batches' noise, its tests
+    held: list[Intervention]  # the interventions it learns and is tested under
     last_saved: int = 0
     stopped: bool = False
     failed: TrainingDiverged | None = None
@@ -295,7 +297,8 @@ def _start(config: TrainConfig, out: Path | None) -> _Run:
             raise CheckpointError(f"cannot fine-tune from {config.init}: it is a {init.config.effector} policy "
                                   f"with {init.config.hidden} hidden units")
         policy.load_state_dict(init.policy.state_dict())
-    run = _Run(config, out, env, policy, torch.Generator().manual_seed(config.seed + 1), TrainingLog(), None)
+    run = _Run(config, out, env, policy, torch.Generator().manual_seed(config.seed + 1), TrainingLog(), None,
+               Simulator(env, policy), config.hidden_interventions())
     resumed = _resume_state(out, config)
     if resumed is not None:
         policy.load_state_dict(resumed["policy"])
@@ -336,10 +339,9 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
     optimizer = torch.optim.Adam([{"params": list(r.policy.parameters())} for r in runs], lr=configs[0].lr)
     _load_member_states(optimizer, [r.optimizer_state for r in runs])
     runner = EpisodeRunner(Simulator(runs[0].env, policy), configs[0].unroll, configs[0].compile)
-    sims = [Simulator(r.env, r.policy) for r in runs]  # each network's own closed loop: its noise, its tests
-    fields_, probes = [c.force_field() for c in configs], [c.probe() for c in configs]
-    held = [c.hidden_interventions() for c in configs]
-    weights, interventions = LossWeights.stack([c.loss_weights() for c in configs]), member_interventions(held)
+    fields_ = [c.force_field() for c in configs]
+    weights = LossWeights.stack([c.loss_weights() for c in configs])
+    interventions = member_interventions([r.held for r in runs])
     batches: list[Batch | None] = [None] * n
     elapsed0 = [r.log[-1]["wall_s"] if r.log else 0.0 for r in runs]
     last = max(c.batches for c in configs)
@@ -358,7 +360,7 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
             for i, r in enumerate(runs):
                 if r.active:
                     optimizer.param_groups[i]["lr"] = r.config.learning_rate(batch)
-                    batches[i] = draw_batch(r.env, sims[i], fields_[i], r.config.batch_size, r.generator)
+                    batches[i] = draw_batch(r.env, r.sim, fields_[i], r.config.batch_size, r.generator)
             trials = group.take(Batch.stack(batches), n)
             rows = train_step(runner, optimizer, trials, weights, configs[0].grad_clip, group, interventions)
             now = time.perf_counter() - t_start
@@ -380,8 +382,7 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
                 if (batch + 1) % r.config.eval_every == 0 or stops[i]:
                     due.append(i)
             if group.leader and due:  # the networks due for a test, tested together
-                reached = _evaluate([runs[i] for i in due], [sims[i] for i in due], [fields_[i] for i in due],
-                                    [probes[i] for i in due], [held[i] for i in due], [rows_now[i] for i in due])
+                reached = _evaluate([runs[i] for i in due], [fields_[i] for i in due], [rows_now[i] for i in due])
                 for i, hit in zip(due, reached):
                     stops[i] |= hit
                 if n == 1:
@@ -410,16 +411,16 @@ def _train(configs: Sequence[TrainConfig], outs: Sequence[Path | None], progress
     return [r.failed or TrainResult(r.policy, r.env, r.config, r.log, r.out) for r in runs]
 
 
-def _evaluate(runs: Sequence[_Run], sims: Sequence[Simulator], fields_: Sequence[TrialFields],
-              probes: Sequence[TrialFields], held: Sequence[list[Intervention]],
-              rows: Sequence[dict[str, Any]]) -> list[bool]:
-    """Test networks on their test sets, all in one closed loop, into their log ``rows``; whether each
-    reached its target error. Runs with ``channel_probe`` also log the adaptation index."""
+def _evaluate(runs: Sequence[_Run], fields_: Sequence[TrialFields], rows: Sequence[dict[str, Any]]) -> list[bool]:
+    """Test networks on their test sets (in ``fields_``), all in one closed loop, into their log ``rows``;
+    whether each reached its target error. Runs with ``channel_probe`` also log the adaptation index."""
+    sims, held = [r.sim for r in runs], [r.held for r in runs]
     records = rollout_together(sims, [r.env.test_trials() for r in runs], fields_, interventions=held)
     for row, record in zip(rows, records):
         row.update(evaluation_columns(record.metrics()))
-    probing = [i for i, (r, probe) in enumerate(zip(runs, probes))
-               if r.config.channel_probe and isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any()]
+    probes = {i: r.config.probe() for i, r in enumerate(runs) if r.config.channel_probe}
+    probing = [i for i, probe in probes.items()
+               if isinstance(probe, (ForceField, ViscousField)) and probe.matrix().any()]
     if probing:
         channels = rollout_together([sims[i] for i in probing], [runs[i].env.test_trials() for i in probing],
                                     [ForceChannel()] * len(probing), interventions=[held[i] for i in probing])
