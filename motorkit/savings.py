@@ -7,7 +7,8 @@ it in the null field (washout, NF2), and meets it again (FF2), block after block
 * **Savings**: a block's learning curve is its error, the hand-target distance over each batch
   (:data:`ERROR`), and the adaptation index on force-channel trials after each batch (:data:`INDEX`);
   :func:`batches_to_criterion` reads how many batches a block took to bring its error down to a
-  criterion, :func:`early_rate` how fast the error fell at first. Savings: FF2 faster than FF1.
+  criterion, :func:`early_rate` how fast the error fell at first, :func:`early_errors` its mean over the
+  first batches. Savings: FF2 faster than FF1.
 * **The hidden-state trace of learning**: :func:`premovement_steps` finds the steps before the hand
   moves, :func:`premovement_states` the network's state there for each test target, and
   :func:`shift` the change of that state from one network to another: its size, direction, how
@@ -227,6 +228,14 @@ def block_curves(runs: Mapping[Hashable, TrainResult], key: str = ERROR, smooth:
 def criterion_batches(runs: Mapping[Hashable, TrainResult], criterion: float, smooth: int = 5) -> np.ndarray:
     """:func:`batches_to_criterion` of one block for each network (``runs``: one run per network)."""
     return np.array([batches_to_criterion(run.log, criterion, smooth=smooth) for run in runs.values()])
+
+
+def early_errors(runs: Mapping[Hashable, TrainResult], batches: int, smooth: int = 5) -> np.ndarray:
+    """Each network's mean error over a block's first ``batches`` batches (its curve smoothed over ``smooth``).
+
+    The measure of savings that rounding cannot flip: batches to criterion reads where a curve that runs
+    almost flat crosses a level, so a difference of 1e-5 in training can move it by several batches."""
+    return block_curves(runs, ERROR, smooth)[1][:, :batches].mean(axis=1)
 
 
 def early_rates(runs: Mapping[Hashable, TrainResult], batches: int, baselines: Mapping[Hashable, float],

@@ -142,6 +142,16 @@ def test_criterion_batches_and_early_rates_per_network():
     np.testing.assert_allclose(rates, [1.0 / 2.0 / 10, 0.5 / 1.0 / 10])
 
 
+def test_early_errors_average_each_networks_smoothed_curve_over_the_first_batches():
+    from types import SimpleNamespace
+
+    runs = {"a": SimpleNamespace(log=_log([4.0, 2.0, 3.0, 1.0, 0.0])),
+            "b": SimpleNamespace(log=_log([1.0, 1.0, 1.0, 5.0, 5.0]))}
+    np.testing.assert_allclose(savings.early_errors(runs, 3, smooth=1), [3.0, 1.0])
+    smoothed = savings.block_curves(runs, smooth=3)[1][:, :2].mean(axis=1)
+    np.testing.assert_allclose(savings.early_errors(runs, 2, smooth=3), smoothed)
+
+
 def test_schedule_curves_keep_each_blocks_label_length_and_curves():
     from types import SimpleNamespace
 
