@@ -104,6 +104,22 @@ def _parser() -> argparse.ArgumentParser:
                        help="seconds from target to go cue, drawn per trial (default: go at once)")
     train.add_argument("--movement-time", type=_non_negative_float, default=defaults.movement_time,
                        help="seconds after the go cue from which the hand must be at the target")
+    train.add_argument("--duration", type=_non_negative_float, default=defaults.duration, help="episode (s)")
+    train.add_argument("--no-go-fraction", type=_non_negative_float, default=defaults.no_go_fraction,
+                       help="fraction of trials whose go cue never comes (hold to the end)")
+    train.add_argument("--hold-weight", type=_non_negative_float, default=defaults.hold_weight,
+                       help="position cost before the go cue, relative to the cost at the target")
+    for noise, what in (("action", "added to the commands"), ("command", "per unit of command (signal-dependent)"),
+                        ("proprioception", "on the muscle feedback"), ("vision", "on the seen hand (m)"),
+                        ("hidden", "on the network's hidden state")):
+        train.add_argument(f"--{noise}-noise", type=_non_negative_float, default=getattr(defaults, f"{noise}_noise"),
+                           help=f"standard deviation of the noise {what}")
+    train.add_argument("--push-fraction", type=_non_negative_float, default=defaults.push_fraction,
+                       help="fraction of trials pushed once at the hand, at a random time and direction")
+    train.add_argument("--push-force", type=_non_negative_float, nargs=2, default=defaults.push_force,
+                       metavar=("MIN", "MAX"), help="the pushes' force (N), uniform between MIN and MAX")
+    train.add_argument("--push-duration", type=_non_negative_float, nargs=2, default=defaults.push_duration,
+                       metavar=("MIN", "MAX"), help="the pushes' duration (s), uniform between MIN and MAX")
     for term in ("effort", "smoothness", "hidden"):
         train.add_argument(f"--{term}-weight", type=_non_negative_float, default=getattr(defaults, f"{term}_weight"),
                            help=f"weight of the {term} cost (motorkit.loss)")
@@ -131,7 +147,12 @@ def _parser() -> argparse.ArgumentParser:
                           metavar=("B11", "B12", "B21", "B22"),
                           help="--field viscous: the field's matrix (default: the training field's)")
     evaluate.add_argument("--catch", action="store_true", help="field off on every trial (after-effects)")
-    evaluate.add_argument("--seed", type=int, default=0)
+    cue = evaluate.add_mutually_exclusive_group()
+    cue.add_argument("--go-ms", type=_non_negative_float, default=None, metavar="MS",
+                     help="the go cue at MS ms (default: the middle of the training delay range)")
+    cue.add_argument("--no-go", action="store_true", help="no go cue: the network should hold the start")
+    evaluate.add_argument("--seed", type=int, default=0,
+                          help="seeds the noise: evaluations with one seed differ only in what the flags change")
     _add_start(evaluate, "start the reaches")
     evaluate.add_argument("--reach", type=_non_negative_float, default=None, metavar="METRES",
                           help="distance of the 8 targets from the start (default: the task's)")
@@ -205,7 +226,11 @@ def _train(args: argparse.Namespace) -> int:
         delay=tuple(args.delay), movement_time=args.movement_time, effort_weight=args.effort_weight,
         smoothness_weight=args.smoothness_weight, hidden_weight=args.hidden_weight,
         start=_start_of(args, args.effector), reach=args.reach, directions=tuple(args.directions),
-        channel_probe=args.channel_probe,
+        channel_probe=args.channel_probe, duration=args.duration, no_go_fraction=args.no_go_fraction,
+        hold_weight=args.hold_weight, action_noise=args.action_noise, command_noise=args.command_noise,
+        proprioception_noise=args.proprioception_noise, vision_noise=args.vision_noise,
+        hidden_noise=args.hidden_noise, push_fraction=args.push_fraction, push_force=tuple(args.push_force),
+        push_duration=tuple(args.push_duration),
     )
     if config.init is not None:
         load_checkpoint(config.init)
@@ -230,7 +255,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     field = make_field(args.field or config.field, strength, viscosity=viscosity)
     out = Path(args.out)
     _check_writable_file(out)
-    record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach)
+    go = None
+    if args.no_go:
+        go = config.n_steps
+    elif args.go_ms is not None:
+        go = round(args.go_ms / 1000 / config.dt)
+        if go >= config.n_steps:
+            raise ValueError(f"--go-ms {args.go_ms:g} is past the {1000 * config.duration:g} ms episode")
+    record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach, go=go)
     record.config["checkpoint"] = str(Path(args.checkpoint).resolve())
     record.save(out)
     summary = record.metrics()

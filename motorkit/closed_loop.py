@@ -15,6 +15,7 @@ clamps, ablations, transplants), applied at the steps of its window.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable, NamedTuple, Sequence
 
@@ -23,7 +24,7 @@ import torch
 from motorkit.fields import HandLoad
 from motorkit.ensemble import StackedPolicy
 from motorkit.policy import GRUPolicy, Intervention
-from motorkit.tasks import CentreOutReach, Schedule, Trials
+from motorkit.tasks import CentreOutReach, Schedule, TaskConfig, Trials
 
 #: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
 #: batch 64 than the Python wrapper, and the cold compile stays under 30 s; benchmarks/README.md).
@@ -44,11 +45,20 @@ class State(NamedTuple):
 
 
 class Noise(NamedTuple):
-    """Noise for a stretch of steps, first axis time: action (T, B, M), proprio (T, B, 2M), vision (T, B, 2)."""
+    """Noise and pushes for a stretch of steps, drawn up front, each first axis time.
+
+    ``action`` (T, B, M) is added to the commands, ``command`` (T, B, M) scales them (signal-dependent
+    noise: the action is ``command * (1 + noise.command) + noise.action``), ``proprioception`` (T, B, 2M)
+    and ``vision`` (T, B, 2) are added to the feedback, ``hidden`` (T, B, H) to the network's state, and
+    ``push`` (T, B, 2) is an external force at the hand (N), zero outside each trial's push.
+    """
 
     action: torch.Tensor
     proprioception: torch.Tensor
     vision: torch.Tensor
+    command: torch.Tensor
+    hidden: torch.Tensor
+    push: torch.Tensor
 
 
 class StepOutput(NamedTuple):
@@ -77,6 +87,25 @@ def announce_eager_fallback(reason: BaseException | str) -> None:
         _ANNOUNCED_FALLBACK = True
         warnings.warn(f"torch.compile is unavailable here ({reason}); motorkit runs the eager step instead.",
                       RuntimeWarning, stacklevel=3)
+
+
+def draw_pushes(cfg: TaskConfig, n_steps: int, batch: int, generator: torch.Generator | None) -> torch.Tensor:
+    """The pushes of a batch (T, B, 2), in N: a ``push_fraction`` of the trials is pushed once, in a
+    uniformly random direction, with a force and for a time uniform over ``push_force`` and
+    ``push_duration``, starting at a uniformly random step of the episode (it may run past its end)."""
+    push = torch.zeros(n_steps, batch, 2)
+    if cfg.push_fraction == 0.0:
+        return push
+    u = torch.rand(5, batch, generator=generator)
+    pushed = u[0] < cfg.push_fraction
+    angle = 2 * math.pi * u[1]
+    size = cfg.push_force[0] + (cfg.push_force[1] - cfg.push_force[0]) * u[2]
+    steps = torch.round((cfg.push_duration[0] + (cfg.push_duration[1] - cfg.push_duration[0]) * u[3]) / cfg.dt)
+    onset = torch.floor(u[4] * n_steps)
+    step = torch.arange(n_steps)[:, None]
+    on = pushed & (step >= onset) & (step < onset + steps)  # (T, B)
+    force = size[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)  # (B, 2)
+    return on[..., None] * force
 
 
 class Simulator:
@@ -108,16 +137,25 @@ class Simulator:
         prop = prop[:, None].expand(batch, self.env.proprioception_delay, prop.shape[-1]).contiguous()
         return State(self.policy.initial_hidden(batch), s["joint"], s["muscle"], s["geometry"], vision, prop)
 
-    def draw_noise(self, n_steps: int, batch: int, generator: torch.Generator | None) -> Noise:
-        """Gaussian noise for ``n_steps`` steps with the task's standard deviations."""
+    def draw_noise(self, n_steps: int, batch: int, generator: torch.Generator | None,
+                   pushes: bool = True) -> Noise:
+        """Gaussian noise for ``n_steps`` steps with the task's standard deviations, and its pushes
+        (none with ``pushes=False``: tests push on purpose, not at random).
+
+        What a task leaves at zero draws nothing from ``generator``, so adding a kind of noise to a
+        recipe leaves the others' draws as they were.
+        """
         cfg, m = self.env.config, self.effector.n_muscles
+        hidden = self.policy.initial_hidden(1).shape[-1]
 
         def draw(std: float, width: int) -> torch.Tensor:
             if std == 0.0:
                 return torch.zeros(n_steps, batch, width, device=self.device)
             return (std * torch.randn(n_steps, batch, width, generator=generator)).to(self.device)
 
-        return Noise(draw(cfg.action_noise, m), draw(cfg.proprioception_noise, 2 * m), draw(cfg.vision_noise, 2))
+        return Noise(draw(cfg.action_noise, m), draw(cfg.proprioception_noise, 2 * m), draw(cfg.vision_noise, 2),
+                     draw(cfg.command_noise, m), draw(cfg.hidden_noise, hidden),
+                     draw_pushes(cfg if pushes else TaskConfig(), n_steps, batch, generator).to(self.device))
 
     def step(
         self,
@@ -137,8 +175,9 @@ class Simulator:
         eff = self.effector
         obs = torch.cat([cue, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
         command, hidden = self.policy(obs, state.hidden, hook)
-        force = load.force(eff.joint2cartesian(state.joint))
-        action = eff.muscle.clip_activation(command + noise.action)
+        hidden = hidden + noise.hidden
+        force = load.force(eff.joint2cartesian(state.joint)) + noise.push
+        action = eff.muscle.clip_activation(command * (1 + noise.command) + noise.action)
         states = {"joint": state.joint, "muscle": state.muscle, "geometry": state.geometry}
         for _ in range(eff.n_ministeps):
             derivative = eff.ode(action, states, force, eff.default_joint_load)
@@ -195,7 +234,7 @@ class EpisodeRunner:
         loss reads), the trials' schedule and the state the episode started from."""
         cfg = self.sim.env.config
         n_steps = noise.action.shape[0]
-        schedule = trials.schedule(n_steps, cfg.dt, cfg.movement_time)
+        schedule = trials.schedule(n_steps, cfg)
         state = self.sim.start(trials)
         first = state
         if torch.is_grad_enabled():  # every chunk then sees inputs that require grad: one compiled graph, not two

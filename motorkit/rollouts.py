@@ -185,7 +185,7 @@ def rollout_together(
     for sim, own, field in zip(sims, trials, fields):  # each network's forces and noise, drawn as alone
         generator = torch.Generator().manual_seed(seed)
         load = field.trial_loads(own, generator, catch=catch).to(sim.device)
-        batches.append(Batch(own, load, sim.draw_noise(n_steps, len(own.target), generator)))
+        batches.append(Batch(own, load, sim.draw_noise(n_steps, len(own.target), generator, pushes=False)))
     batch = Batch.stack(batches)
     sim = sims[0] if n == 1 else Simulator(sims[0].env, StackedPolicy([s.policy for s in sims]))
     out, _, first = EpisodeRunner(sim, unroll=1, compile=False).run(
@@ -203,5 +203,6 @@ def rollout_together(
         record.config = dict(config or {})
         record.config.update(field.describe())
         record.config.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in ivs],
-                             go_s=(cfg.dt * own.go.cpu().numpy()).round(6).tolist())
+                             go_step=own.go.cpu().tolist(), go_s=(cfg.dt * own.go.cpu().numpy()).round(6).tolist(),
+                             no_go=(own.go >= n_steps).cpu().tolist())
     return records

@@ -69,15 +69,23 @@ class TaskConfig:
     action_noise: float = 0.0
     proprioception_noise: float = 0.0
     vision_noise: float = 0.0
+    command_noise: float = 0.0  # signal-dependent: the command's standard deviation per unit of command
+    hidden_noise: float = 0.0  # added to the network's hidden state at every step
     starts: str = "workspace"
     delay: tuple[float, float] = (0.0, 0.0)
     movement_time: float = 0.4
     hold_fraction: float = 0.1
+    no_go_fraction: float = 0.0  # trials whose go cue never comes: hold the start to the end
+    hold_weight: float = 1.0  # the position cost before the go cue, relative to the cost after it
+    push_fraction: float = 0.0  # trials pushed at the hand once, at a random step
+    push_force: tuple[float, float] = (0.0, 0.0)  # the push's size (N): uniform between these
+    push_duration: tuple[float, float] = (0.05, 0.15)  # how long it lasts (s): uniform between these
     start: tuple[float, float] | None = None  # the test posture (--start-deg / --start-xy units); None: the book's
     directions: tuple[float, ...] = ()  # training reach directions (deg from +x), each at ``reach``; (): any
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "delay", tuple(float(d) for d in self.delay))  # a list read from JSON, too
+        for name in ("delay", "push_force", "push_duration"):  # a list read from JSON, too
+            object.__setattr__(self, name, tuple(float(d) for d in getattr(self, name)))
         object.__setattr__(self, "directions", tuple(float(d) for d in self.directions))
         if self.start is not None:
             object.__setattr__(self, "start", tuple(float(x) for x in self.start))
@@ -101,8 +109,18 @@ class TaskConfig:
             raise ValueError(f"the go cue (delay up to {self.delay[1]} s) must come within the {self.duration} s episode")
         if not self.movement_time >= 0:
             raise ValueError(f"movement time must be >= 0 s, got {self.movement_time}")
-        if not 0 <= self.hold_fraction <= 1:
-            raise ValueError(f"hold fraction must be in [0, 1], got {self.hold_fraction}")
+        for name in ("hold_fraction", "no_go_fraction", "push_fraction"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name.replace('_', ' ')} must be in [0, 1], got {getattr(self, name)}")
+        for name in ("action_noise", "proprioception_noise", "vision_noise", "command_noise", "hidden_noise"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name.replace('_', ' ')} must be >= 0, got {getattr(self, name)}")
+        if not self.hold_weight > 0:
+            raise ValueError(f"hold weight must be > 0, got {self.hold_weight}")
+        for name, lowest in (("push_force", 0.0), ("push_duration", self.dt)):
+            span = getattr(self, name)
+            if len(span) != 2 or not lowest <= span[0] <= span[1]:
+                raise ValueError(f"{name.replace('_', ' ')} must be (min, max) with {lowest:g} <= min <= max, got {span}")
         if not all(math.isfinite(d) for d in self.directions):
             raise ValueError(f"directions must be finite angles in degrees, got {list(self.directions)}")
 
@@ -115,6 +133,11 @@ class TaskConfig:
     def reach_m(self) -> float:
         """Reach distance of the test set (m)."""
         return DEFAULT_REACH[self.effector] if self.reach is None else float(self.reach)
+
+    @property
+    def cue_lag(self) -> int:
+        """Steps from the go cue to the network seeing it: the cue is visual, so vision's delay."""
+        return int(round(self.vision_delay / self.dt))
 
     @property
     def test_go_step(self) -> int:
@@ -143,7 +166,10 @@ class Schedule(NamedTuple):
 
 
 class Trials(NamedTuple):
-    """A batch of trials: start joint state (B, 2 dof) at rest, start hand (B, 2), target (B, 2), go step (B,)."""
+    """A batch of trials: start joint state (B, 2 dof) at rest, start hand (B, 2), target (B, 2), go step (B,).
+
+    A go step at or after the episode's last step (``n_steps``) means no cue comes: a no-go trial.
+    """
 
     joint: torch.Tensor
     start: torch.Tensor
@@ -157,14 +183,22 @@ class Trials(NamedTuple):
     def to(self, device: torch.device | str) -> "Trials":
         return Trials(*(x.to(device) for x in self))
 
-    def schedule(self, n_steps: int, dt: float, movement_time: float) -> Schedule:
-        """The step-by-step cue, goal and position weight of these trials (see :class:`Schedule`)."""
+    def schedule(self, n_steps: int, task: TaskConfig) -> Schedule:
+        """The step-by-step cue, goal and position weight of these trials in ``task`` (see :class:`Schedule`).
+
+        The network sees the go signal :attr:`TaskConfig.cue_lag` steps after the cue (it is visual:
+        vision's delay). Before the cue the position counts ``task.hold_weight`` times as much as at the
+        target, from ``task.movement_time`` after the cue. A trial whose go step is at or after the
+        episode's end is a no-go trial: it holds the start throughout.
+        """
+        dt, movement_time, cue_lag, hold_weight = task.dt, task.movement_time, task.cue_lag, task.hold_weight
         step = torch.arange(n_steps, device=self.go.device)[:, None]  # step k ends at time (k + 1) dt
         going = step >= self.go[None]  # (T, B)
-        cue = torch.cat([self.target.expand(n_steps, -1, -1), going[..., None].float()], dim=-1)
+        seen = (step >= self.go[None] + cue_lag).float()
+        cue = torch.cat([self.target.expand(n_steps, -1, -1), seen[..., None]], dim=-1)
         goal = torch.where(going[..., None], self.target, self.start)
         arrive = (self.go[None] + round(movement_time / dt) - 1).clamp(max=n_steps - 1)  # a short episode: its end
-        weight = (~going | (step >= arrive)).float()
+        weight = torch.where(going, (step >= arrive).float(), hold_weight)
         return Schedule(cue, goal, weight)
 
 
@@ -225,11 +259,12 @@ class CentreOutReach(mn.environment.Environment):
         return reachable(self.effector, self.config.effector, targets)
 
     def test_trials(self, start: Sequence[float] | None = None, reach: float | None = None,
-                    n: int = 8) -> Trials:
+                    n: int = 8, go: int | None = None) -> Trials:
         """The centre-out test set: ``n`` targets ``reach`` m (default: the task's) from ``start``.
 
         ``start`` is in ``--start-deg`` / ``--start-xy`` units (default: the test posture). The go cue
-        comes at :attr:`TaskConfig.test_go_step`. Raises ``ValueError`` if a target is out of reach.
+        comes at step ``go`` (default :attr:`TaskConfig.test_go_step`; ``n_steps`` or later: no cue, a
+        no-go trial). Raises ``ValueError`` if a target is out of reach.
         """
         joint = self.start_joint if start is None else self.joint_state(start)
         hand = self.hand(joint)
@@ -241,7 +276,10 @@ class CentreOutReach(mn.environment.Environment):
         if not bool(self.reachable(targets).all()):
             raise ValueError(f"a {100 * reach:g} cm reach from start {list(start or self._test_start())} "
                              f"leaves the {self.config.effector}'s reachable workspace; choose a shorter reach")
-        go = torch.full((n,), self.config.test_go_step, dtype=torch.long)
+        go = self.config.test_go_step if go is None else go
+        if go < 0:
+            raise ValueError(f"the go cue must come at step 0 or later, got {go}")
+        go = torch.full((n,), min(go, self.config.n_steps), dtype=torch.long)
         return Trials(joint.expand(n, -1).clone(), hand.expand(n, -1).clone(), targets, go)
 
     def test_targets(self, n: int = 8) -> torch.Tensor:
@@ -288,6 +326,8 @@ class CentreOutReach(mn.environment.Environment):
                 break
         lo, hi = (round(d / cfg.dt) for d in cfg.delay)
         go = torch.randint(lo, hi + 1, (batch_size,), generator=generator)
+        if cfg.no_go_fraction > 0:  # no cue comes: the go step is the episode's end
+            go[torch.rand(batch_size, generator=generator) < cfg.no_go_fraction] = cfg.n_steps
         return Trials(joint, start, target, go)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:

@@ -140,16 +140,17 @@ class TrainResult:
         return Simulator(self.env, self.policy)
 
     def evaluate(self, field: TrialFields | None = None, catch: bool = False, start: Sequence[float] | None = None,
-                 reach: float | None = None, **kwargs: Any) -> Rollout:
+                 reach: float | None = None, go: int | None = None, **kwargs: Any) -> Rollout:
         """Roll the policy out on the 8-target test set (default: the training field), from any ``start``.
 
         ``start`` is (shoulder, elbow) deg for the arm, (x, y) m for the point mass (default: the test
-        posture); ``reach`` the distance of the targets in metres (default: the task's).
+        posture); ``reach`` the distance of the targets in metres (default: the task's); ``go`` the step
+        of the go cue (default: the middle of the delay range; the episode's length or more: no cue).
         """
         field = self.config.force_field() if field is None else field
         # an intervention the network learned under is part of it
         interventions = [*self.config.hidden_interventions(), *kwargs.pop("interventions", ())]
-        return rollout(self.simulator, self.env.test_trials(start, reach), field, catch=catch,
+        return rollout(self.simulator, self.env.test_trials(start, reach, go=go), field, catch=catch,
                        config=self.config.to_dict(), interventions=interventions, **kwargs)
 
 

@@ -103,6 +103,33 @@ def test_protocol_trains_blocks_in_order_from_a_checkpoint(trained: Path, tmp_pa
     assert second["probe_field"] == "cw"
 
 
+def test_a_delayed_noisy_network_is_evaluated_at_any_cue_or_none_and_the_seed_fixes_the_noise(tmp_path: Path) -> None:
+    out = tmp_path / "delayed"
+    proc = _run("train", "--effector", "pointmass", "--field", "null", "--batches", "3", "--duration", "0.6",
+                "--delay", "0.1", "0.3", "--no-go-fraction", "0.3", "--hold-weight", "4", "--command-noise", "0.1",
+                "--hidden-noise", "0.05", "--vision-noise", "0.001", "--push-fraction", "0.5",
+                "--push-force", "0", "3", "--push-duration", "0.05", "0.1", "--no-compile", "--quiet",
+                "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["no_go_fraction"] == 0.3 and config["push_force"] == [0.0, 3.0] and config["hidden_noise"] == 0.05
+    records = {}
+    for name, flags in {"default": [], "again": [], "late": ["--go-ms", "250"], "none": ["--no-go"]}.items():
+        proc = _run("evaluate", str(out), "--seed", "7", *flags, "--out", str(tmp_path / f"{name}.npz"))
+        assert proc.returncode == 0, proc.stderr
+        records[name] = (Rollout.load(tmp_path / f"{name}.npz"),
+                         json.loads((tmp_path / f"{name}.json").read_text())["config"])
+    assert records["default"][1]["go_step"] == [20] * 8  # the middle of 0.1-0.3 s
+    assert records["late"][1]["go_step"] == [25] * 8 and records["none"][1]["no_go"] == [True] * 8
+    np.testing.assert_array_equal(records["default"][0].hand, records["again"][0].hand)  # the seed fixes the noise
+    # one seed, one noise: the runs differ only from where their flags differ (the cue, seen 10 ms later)
+    np.testing.assert_array_equal(records["default"][0].hand[:, :22], records["late"][0].hand[:, :22])
+    assert not np.array_equal(records["default"][0].hand, records["late"][0].hand)
+    np.testing.assert_array_equal(records["late"][0].hand[:, :27], records["none"][0].hand[:, :27])
+    proc = _run("evaluate", str(out), "--go-ms", "900", "--out", str(tmp_path / "x.npz"))
+    assert proc.returncode == 1 and "past the 600 ms episode" in proc.stderr
+
+
 def _one_line_error(capsys: pytest.CaptureFixture, code: int, expected: str, *argv: str) -> None:
     with pytest.raises(SystemExit) if code == 2 else _nullcontext():
         rc = main(list(argv))
@@ -130,6 +157,8 @@ class _nullcontext:
     (["evaluate", "x", "--start-deg", "45", "--out", "r.npz"], "expected 2 arguments"),
     (["evaluate", "x", "--start-deg", "45", "75", "--start-xy", "0", "0", "--out", "r.npz"], "not allowed with"),
     (["evaluate", "x", "--reach", "-0.1", "--out", "r.npz"], ">= 0"),
+    (["evaluate", "x", "--go-ms", "100", "--no-go", "--out", "r.npz"], "not allowed with"),
+    (["train", "--effector", "arm26", "--field", "null", "--push-force", "1", "--out", "x"], "expected 2 arguments"),
     (["protocol", "x", "--out", "d"], "the following arguments are required: --blocks"),
     (["train", "--effector", "arm26", "--field", "cw", "--directions", "--out", "x"], "expected at least one"),
     (["train", "--effector", "arm26", "--field", "null", "--starts", "everywhere", "--out", "x"], "invalid choice"),

@@ -63,7 +63,7 @@ def test_workers_are_chosen_by_batch_size_and_do_not_change_the_cache_key(monkey
 def test_take_shares_trials_out_evenly() -> None:
     trials = Trials(torch.zeros(4, 4), torch.zeros(4, 2), torch.arange(8.0).reshape(4, 2), torch.arange(4))
     batch = Batch(trials, HandLoad.viscous(torch.arange(16.0).reshape(4, 2, 2)),
-                  Noise(torch.arange(12.0).reshape(3, 4, 1), torch.zeros(3, 4, 2), torch.zeros(3, 4, 2)))
+                  Noise(torch.arange(12.0).reshape(3, 4, 1), *(torch.zeros(3, 4, 2) for _ in range(5))))
     second = parallel.take(batch, 1, 2)
     assert second.trials.target.tolist() == [[4.0, 5.0], [6.0, 7.0]] and second.trials.go.tolist() == [2, 3]
     assert second.noise.action[:, :, 0].tolist() == [[2.0, 3.0], [6.0, 7.0], [10.0, 11.0]]

@@ -34,7 +34,7 @@ def test_compiled_step_matches_motornet_environment(effector: str) -> None:
     generator = torch.Generator().manual_seed(3)
     trials = env.sample_trials(config.batch_size, generator)  # starts all over the region
     targets = trials.target
-    cue = trials.schedule(env.config.n_steps, env.config.dt, env.config.movement_time).cue
+    cue = trials.schedule(env.config.n_steps, env.config).cue
     loads = config.force_field().trial_loads(trials, generator)
     matrices = loads.matrix[:, :, 2:]  # a curl field: velocity only
     noise = sim.draw_noise(env.config.n_steps, config.batch_size, generator)
@@ -138,7 +138,7 @@ def test_the_runner_records_what_a_step_by_step_loop_records() -> None:
     pulse = Perturb([4], torch.linspace(-1, 1, 64))
     record = rollout(sim, trials, config.force_field(), interventions=[pulse])
     with torch.no_grad():
-        cue = trials.schedule(env.config.n_steps, env.config.dt, env.config.movement_time).cue
+        cue = trials.schedule(env.config.n_steps, env.config).cue
         state, hands = sim.start(trials), []
         for t in range(env.config.n_steps):
             hook = (lambda h: h + pulse.delta) if t == 4 else None

@@ -73,24 +73,71 @@ def test_adaptation_trials_start_at_one_posture_and_reach_in_given_directions() 
 def test_schedule_holds_until_the_go_cue_then_asks_for_the_target_after_the_movement_time() -> None:
     env = _env(delay=(0.1, 0.3), movement_time=0.4)
     trials = env.sample_trials(16, torch.Generator().manual_seed(2))
-    schedule = trials.schedule(100, 0.01, 0.4)
+    schedule = trials.schedule(100, env.config)
+    lag = env.config.cue_lag  # the go signal is seen through vision
+    assert lag == 5
     for b in range(16):
         go = int(trials.go[b])
-        assert torch.all(schedule.cue[:go, b, 2] == 0) and torch.all(schedule.cue[go:, b, 2] == 1)
+        assert torch.all(schedule.cue[:go + lag, b, 2] == 0) and torch.all(schedule.cue[go + lag:, b, 2] == 1)
         assert torch.all(schedule.cue[:, b, :2] == trials.target[b])  # the target is shown throughout
         torch.testing.assert_close(schedule.goal[:go, b], trials.start[b].expand(go, 2))
         torch.testing.assert_close(schedule.goal[go:, b], trials.target[b].expand(100 - go, 2))
         # step k ends at (k + 1) dt: the position counts again from 400 ms after the cue
         assert schedule.weight[:go, b].eq(1).all() and schedule.weight[go:go + 39, b].eq(0).all()
         assert schedule.weight[go + 39:, b].eq(1).all()
-    short = trials.schedule(20, 0.01, 0.4)  # an episode that ends before the movement time: its last step
+    short = trials.schedule(20, env.config)  # an episode that ends before the movement time: its last step
     assert short.weight[-1].eq(1).all()
+
+
+def test_no_go_trials_hold_throughout_and_the_hold_before_the_cue_weighs_more() -> None:
+    env = _env(delay=(0.3, 0.6), duration=1.0, no_go_fraction=0.3, hold_weight=4.0)
+    trials = env.sample_trials(400, torch.Generator().manual_seed(5))
+    no_go = trials.go >= env.config.n_steps
+    assert 0.22 < no_go.float().mean() < 0.38
+    assert trials.go[~no_go].min() >= 30 and trials.go[~no_go].max() <= 60
+    schedule = trials.schedule(env.config.n_steps, env.config)
+    assert schedule.cue[:, no_go, 2].eq(0).all()  # no cue is ever seen
+    torch.testing.assert_close(schedule.goal[:, no_go], trials.start[no_go].expand(100, -1, 2))
+    assert schedule.weight[:, no_go].eq(4.0).all()  # the whole episode is a hold
+    b = int(torch.nonzero(~no_go)[0, 0])
+    go = int(trials.go[b])
+    assert schedule.weight[:go, b].eq(4.0).all() and schedule.weight[go:go + 39, b].eq(0).all()
+    assert schedule.weight[go + 39:, b].eq(1).all()
+    same = _env(delay=(0.3, 0.6), duration=1.0).sample_trials(400, torch.Generator().manual_seed(5))
+    torch.testing.assert_close(same.target, trials.target)  # no-go trials draw after everything else
+    with pytest.raises(ValueError, match="no go fraction must be in"):
+        TaskConfig(no_go_fraction=1.5)
+    with pytest.raises(ValueError, match="hold weight must be > 0"):
+        TaskConfig(hold_weight=0.0)
+    with pytest.raises(ValueError, match="push force must be"):
+        TaskConfig(push_force=(3.0, 1.0))
+    with pytest.raises(ValueError, match="command noise must be >= 0"):
+        TaskConfig(command_noise=-0.1)
+
+
+def test_pushes_are_one_pulse_per_pushed_trial_within_the_drawn_ranges() -> None:
+    from motorkit.closed_loop import draw_pushes
+
+    config = TaskConfig(duration=1.0, push_fraction=0.5, push_force=(1.0, 3.0), push_duration=(0.05, 0.15))
+    push = draw_pushes(config, 100, 2000, torch.Generator().manual_seed(0))
+    size = push.norm(dim=-1)  # (T, B)
+    pushed = size.amax(0) > 0
+    assert 0.45 < pushed.float().mean() < 0.55
+    on = size[:, pushed] > 0
+    assert torch.all((size[:, pushed][on] >= 1.0 - 1e-5) & (size[:, pushed][on] <= 3.0 + 1e-5))
+    steps = on.sum(0)  # one pulse per trial: its steps are consecutive, 5 to 15 of them (fewer at the end)
+    first = on.float().argmax(0)
+    assert torch.all(on.flip(0).float().argmax(0) == 100 - first - steps)
+    assert steps.max() <= 15 and (steps[first <= 85] >= 5).all()
+    force = push[first, pushed.nonzero()[:, 0]]  # each pushed trial's force, at its first step
+    assert torch.atan2(force[:, 1], force[:, 0]).std() > 1.5  # every direction (uniform: 1.81 rad)
+    assert draw_pushes(TaskConfig(), 100, 8, None).eq(0).all()
 
 
 def test_loss_terms_are_measured_where_the_schedule_says() -> None:
     env = _env(movement_time=0.05)
     trials = env.test_trials()
-    schedule = trials.schedule(10, 0.01, 0.05)
+    schedule = trials.schedule(10, env.config)
     t, b = 10, 8
     hand = trials.target.expand(t, b, 2).clone()
     hand[:4] = trials.start  # at the start during the movement window (steps 0-3): not counted
