@@ -8,6 +8,8 @@
 * peak speed: the largest hand speed;
 * mean distance: the hand-target distance averaged over the whole episode (the poster's loss);
 * channel force: on force-channel trials, the force the hand presses into the channel wall, + to the left;
+* reaction time: from the go cue to 10 % of the peak speed after it; drift before the cue: the hand's
+  largest distance from its start before the cue (the whole trial for a no-go trial);
 * adaptation index: the regression of the channel force on the force that would cancel the learned
   field at the speed along the channel, 0 for a naive controller and 1 for full compensation (Smith
   et al. 2006's adaptation coefficient).
@@ -98,6 +100,26 @@ def adaptation_index(measured: np.ndarray, ideal: np.ndarray) -> float:
     if scale == 0.0:
         raise ValueError("the ideal force is zero everywhere (no movement, or a null field): no index")
     return float(np.sum(measured * ideal) / scale)
+
+
+def reaction_time(velocity: np.ndarray, go: np.ndarray, dt: float, fraction: float = 0.1) -> np.ndarray:
+    """Seconds from the go cue until the hand's speed first reaches ``fraction`` of its peak after the cue,
+    per trial (B,); NaN for a trial without a cue. ``go`` (B,) is each trial's cue step, ``velocity``
+    (B, T+1, 2) starts at rest (index k: after k steps)."""
+    speed = np.linalg.norm(velocity, axis=-1)
+    times = np.full(len(speed), np.nan)
+    for b, (s, g) in enumerate(zip(speed, np.asarray(go))):
+        after = s[g + 1:]
+        if after.size and after.max() > 0:
+            times[b] = dt * (1 + np.argmax(after >= fraction * after.max()))
+    return times
+
+
+def drift_before_cue(hand: np.ndarray, go: np.ndarray) -> np.ndarray:
+    """The largest distance (m) of the hand from its start before each trial's go cue (step ``go`` (B,);
+    the whole trial for a no-go trial, whose cue never comes) (B,)."""
+    away = np.linalg.norm(hand - hand[:, :1], axis=-1)
+    return np.array([a[: g + 1].max() for a, g in zip(away, np.asarray(go))])
 
 
 def summarize(hand: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:

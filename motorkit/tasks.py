@@ -5,18 +5,26 @@ Training draws the start postures uniformly over the effector's ``START_REGION``
 (:mod:`motorkit.bodies`: shoulder 30-90 deg and elbow 60-120 deg for the arm, an 80 cm square for the
 point mass), targets in every direction at distances uniform over a disc of ``TRAIN_REACH_FACTOR``
 times the test reach (reachable ones only), and a fraction ``hold_fraction`` of hold trials whose
-target is the start. The go cue comes after a random ``delay`` (none by default). Adaptation
+target is the start. The go cue comes after a random ``delay`` (none by default); the network sees it
+through vision, ``vision_delay`` later. In a fraction ``no_go_fraction`` of the trials it never comes
+(no-go trials: hold the start to the end). Adaptation
 experiments narrow this: ``starts="fixed"`` starts every trial at one posture (``start``, default the
 test posture) and ``directions`` puts every target exactly ``reach`` away in one of a few
 directions. The network sees the target from the first step and a go signal (0 before the cue, 1
 from it on).
 
-What the loss asks of a trial is its :class:`Schedule`: hold the start until the go cue, then be at
-the target from ``movement_time`` after it (or at the last step, if the episode ends sooner). In
+What the loss asks of a trial is its :class:`Schedule`: hold the start until the go cue (``hold_weight``
+times as strongly as the rest), then be at the target from ``movement_time`` after it (or at the last
+step, if the episode ends sooner). In
 between, nothing is asked of the position: how the hand gets there is left to the other costs
 (:mod:`motorkit.loss`), as in optimal-control models of reaching (Flash & Hogan 1985; Todorov &
 Jordan 2002). ``movement_time=0`` and ``starts="fixed"`` give the poster's task: one start posture,
 the distance counted from the first step.
+
+The closed loop's noise (:meth:`motorkit.closed_loop.Simulator.draw_noise`) is set here too: on the
+commands (``action_noise`` added, ``command_noise`` per unit of command), on proprioception and vision,
+and on the network's hidden state; so are the pushes of training, force pulses at the hand
+(``push_fraction``, ``push_force``, ``push_duration``).
 
 The test sets (book/conventions.md): 8 targets 45 deg apart, counter-clockwise from +x, at distance
 ``reach`` from the test posture, or from any other start (:meth:`CentreOutReach.test_trials`);

@@ -112,3 +112,21 @@ def test_summary_holds_the_size_of_each_lateral_deviation() -> None:
     assert summary["lateral_deviation_cm"] == pytest.approx(-1.0)
     assert summary["abs_lateral_deviation_cm"] == pytest.approx(1.0)
     assert summary["per_target"]["abs_lateral_deviation_cm"] == [1.0]
+
+
+def test_reaction_time_is_from_the_cue_to_a_tenth_of_the_peak_speed() -> None:
+    t = np.arange(101) * 0.01
+    speed = np.where(t > 0.5, np.sin(np.pi * np.clip((t - 0.5) / 0.4, 0, 1)), 0.0)  # moves from 500 ms
+    velocity = np.stack([speed, np.zeros_like(speed)], axis=-1)[None].repeat(3, axis=0)
+    rt = metrics.reaction_time(velocity, np.array([30, 45, 101]), 0.01)
+    first = 0.5 + 0.4 * np.arcsin(0.1) / np.pi  # where the sine passes 10 % of its peak
+    np.testing.assert_allclose(rt[:2], np.ceil(100 * first) / 100 - [0.30, 0.45], atol=1e-9)
+    assert np.isnan(rt[2])  # no cue within the trial: no reaction time
+
+
+def test_drift_before_the_cue_is_the_largest_distance_from_the_start_before_it() -> None:
+    hand = np.zeros((2, 11, 2))
+    hand[:, 3, 0] = 0.002  # a 2 mm twitch at step 3, back after
+    hand[:, 8:, 1] = 0.05  # the reach, after the cue
+    drift = metrics.drift_before_cue(hand, np.array([5, 11]))
+    np.testing.assert_allclose(drift, [0.002, 0.05])  # the second trial had no cue: all of it counts
