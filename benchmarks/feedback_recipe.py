@@ -1,0 +1,83 @@
+"""Probe a candidate feedback-control recipe (issue 24): train one arm network, then measure what the issue asks.
+
+    python benchmarks/feedback_recipe.py NAME '{"smoothness_weight": 3e-6, "duration": 2.0}' [--out DIR]
+
+The JSON holds changes to the candidate recipe below (a delayed reach with no-go trials, noise and
+pushes). It prints, and writes to DIR/NAME.json, on the 8-target test set (noise on, no pushes):
+drift before the cue, reaction time, peak speed, endpoint error (last 100 ms) and largest |lateral|
+deviation, in the null field and on first exposure to the CW and CCW fields (k = 8); the drift on
+no-go trials; the worst of each over the 7 generalization postures; and the endpoint scatter over 32
+repeats of one target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from motorkit import metrics
+from motorkit.fields import ForceField
+from motorkit.rollouts import Rollout
+from motorkit.tasks import GENERALIZATION_STARTS
+from motorkit.training import TrainConfig, TrainResult, train
+
+#: The candidate recipe the changes apply to: MotorNet research code's sensory and motor noise
+#: (proprioception and vision 1e-3, action 1e-4), delayed reaches with 20 % no-go trials, pushes.
+CANDIDATE: dict[str, object] = dict(
+    effector="arm26", field="null", seed=0, eval_every=250, batches=3000, duration=1.5, delay=(0.3, 0.6),
+    no_go_fraction=0.2, hold_weight=5.0, proprioception_noise=1e-3, vision_noise=1e-3, action_noise=1e-4,
+    command_noise=0.05, hidden_noise=0.01, push_fraction=0.5, push_force=(0.0, 4.0), push_duration=(0.05, 0.15))
+
+
+def reach_measures(record: Rollout, go: int) -> dict[str, float]:
+    """The issue's measures of one test set, each a mean over its trials (cm, ms, m/s)."""
+    cue = np.full(len(record), go)
+    moved = record.hand[:, go:]
+    return {"pre_cue_cm": 100 * float(metrics.drift_before_cue(record.hand, cue).mean()),
+            "rt_ms": 1000 * float(np.nanmean(metrics.reaction_time(record.velocity, cue, record.dt))),
+            "peak_speed_m_s": float(metrics.peak_speed(record.velocity).mean()),
+            "end_cm": 100 * float(metrics.endpoint_error(record.hand, record.target, record.dt).mean()),
+            "abs_lat_cm": 100 * float(np.abs(metrics.lateral_deviation(moved, record.target)).mean())}
+
+
+def measure(result: TrainResult) -> dict[str, object]:
+    """Everything the module docstring lists, for a trained network."""
+    go, n_steps = result.config.test_go_step, result.config.n_steps
+    rows: dict[str, object] = {f: reach_measures(result.evaluate(ForceField(f, 8.0)), go)
+                               for f in ("null", "cw", "ccw")}
+    no_go = result.evaluate(ForceField("null"), go=n_steps)
+    rows["no_go_drift_cm"] = 100 * float(metrics.drift_before_cue(no_go.hand, np.full(8, n_steps)).mean())
+    postures = [reach_measures(result.evaluate(ForceField("null"), start=s), go)
+                for s in GENERALIZATION_STARTS["arm26"]]
+    rows["generalization_worst"] = {k: max(p[k] for p in postures) for k in postures[0]}
+    one = result.env.test_trials().take(torch.zeros(32, dtype=torch.long))
+    from motorkit.rollouts import rollout
+    ends = rollout(result.simulator, one, ForceField("null")).hand[:, -10:].mean(axis=1)
+    rows["scatter_cm"] = 100 * float(np.linalg.norm(ends - ends.mean(axis=0), axis=-1).mean())
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name")
+    parser.add_argument("changes", nargs="?", default="{}", help="JSON: changes to the candidate recipe")
+    parser.add_argument("--out", default="feedback-probes", help="folder for checkpoints and results")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    config = {**CANDIDATE, **json.loads(args.changes)}
+    config = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+    out = Path(args.out)
+    start = time.perf_counter()
+    result = train(config, out=out / args.name, progress=True)
+    rows = {**measure(result), "train_s": time.perf_counter() - start}
+    (out / f"{args.name}.json").write_text(json.dumps(rows, indent=1))
+    print(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
