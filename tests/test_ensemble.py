@@ -19,6 +19,8 @@ from motorkit.training import TrainConfig, load_policy, train, train_together
 SMALL = TrainConfig(batch_size=16, batches=6, duration=0.3, eval_every=3, checkpoint_every=3, hidden=32, compile=False)
 # float32 rounding: stacked matrix products add in another order than GRUCell's, and training carries it on
 RTOL, ATOL = 2e-4, 1e-6
+# Adam's steps have a set size whatever the gradient's, so a rounding-level difference in a near-zero
+# gradient can move one small weight by a fraction of the learning rate: weights compare norm-wise.
 
 
 def _close(a: training.TrainResult, b: training.TrainResult) -> None:
@@ -27,7 +29,8 @@ def _close(a: training.TrainResult, b: training.TrainResult) -> None:
     assert a.log.last_evaluation()["test_endpoint_error_cm"] == pytest.approx(
         b.log.last_evaluation()["test_endpoint_error_cm"], rel=RTOL, abs=1e-4)
     for name, value in a.policy.state_dict().items():
-        torch.testing.assert_close(value, b.policy.state_dict()[name], rtol=RTOL, atol=ATOL, msg=name)
+        difference = torch.linalg.vector_norm(value - b.policy.state_dict()[name])
+        assert difference <= RTOL * torch.linalg.vector_norm(value), name
 
 
 def test_stacked_policy_steps_each_network_as_its_own_gru() -> None:
