@@ -1,13 +1,14 @@
-"""Probe a candidate feedback-control recipe (issue 24): train one arm network, then measure what the issue asks.
+"""Probe a candidate feedback-control recipe (issue 24): train one network, then measure what the issue asks.
 
     python benchmarks/feedback_recipe.py NAME '{"smoothness_weight": 3e-6, "duration": 2.0}' [--out DIR]
 
 The JSON holds changes to the candidate recipe below (a delayed reach with no-go trials, noise and
 pushes). It prints, and writes to DIR/NAME.json, on the 8-target test set (noise on, no pushes):
 drift before the cue, reaction time, peak speed, endpoint error (last 100 ms) and largest |lateral|
-deviation, in the null field and on first exposure to the CW and CCW fields (k = 8); the drift on
-no-go trials; the worst of each over the 7 generalization postures; and the endpoint scatter over 32
-repeats of one target.
+deviation, in the null field and on first exposure to the CW and CCW fields (k = 8); the book's
+naturalness criteria after the cue in the null field; the drift on no-go trials; the worst of each
+measure over the generalization postures; and the endpoint scatter over 32 repeats of one target.
+A finished run in DIR/NAME is measured again, not retrained.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import torch
 
 from motorkit import metrics
 from motorkit.fields import ForceField
-from motorkit.rollouts import Rollout
+from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import GENERALIZATION_STARTS
 from motorkit.training import TrainConfig, TrainResult, train
 
@@ -48,17 +49,17 @@ def reach_measures(record: Rollout, go: int) -> dict[str, float]:
 def measure(result: TrainResult) -> dict[str, object]:
     """Everything the module docstring lists, for a trained network."""
     go, n_steps = result.config.test_go_step, result.config.n_steps
-    rows: dict[str, object] = {f: reach_measures(result.evaluate(ForceField(f, 8.0)), go)
-                               for f in ("null", "cw", "ccw")}
+    records = {f: result.evaluate(ForceField(f, 8.0)) for f in ("null", "cw", "ccw")}
+    rows: dict[str, object] = {f: reach_measures(record, go) for f, record in records.items()}
+    null = records["null"]
+    rows["null_naturalness"] = metrics.naturalness(null.hand[:, go:], null.velocity[:, go:], null.target, null.dt)
     no_go = result.evaluate(ForceField("null"), go=n_steps)
     rows["no_go_drift_cm"] = 100 * float(metrics.drift_before_cue(no_go.hand, np.full(8, n_steps)).mean())
     postures = [reach_measures(result.evaluate(ForceField("null"), start=s), go)
-                for s in GENERALIZATION_STARTS["arm26"]]
+                for s in GENERALIZATION_STARTS[result.config.effector]]
     rows["generalization_worst"] = {k: max(p[k] for p in postures) for k in postures[0]}
     one = result.env.test_trials().take(torch.zeros(32, dtype=torch.long))
-    from motorkit.rollouts import rollout
-    ends = rollout(result.simulator, one, ForceField("null")).hand[:, -10:].mean(axis=1)
-    rows["scatter_cm"] = 100 * float(np.linalg.norm(ends - ends.mean(axis=0), axis=-1).mean())
+    rows["scatter_cm"] = 100 * metrics.endpoint_scatter(rollout(result.simulator, one, ForceField("null")).hand, result.config.dt)
     return rows
 
 

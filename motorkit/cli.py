@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="motorkit", description="Train, evaluate and benchmark reaching controllers.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train a GRU policy (resumes from --out if it holds a checkpoint)")
+    train = sub.add_parser("train", help="train a GRU policy (resumes from --out if it holds a checkpoint)",
+                           description="Train a GRU policy with the book's recipe (motorkit.recipes.null_config: "
+                           "delayed reaches with no-go trials, noise and pushes); each flag given changes it.")
     train.add_argument("--effector", choices=EFFECTORS, required=True)
     train.add_argument("--field", choices=FIELDS, required=True)
     train.add_argument("--strength", type=_non_negative_float, default=8.0, help="curl strength k (N·s/m)")
@@ -100,28 +102,28 @@ def _parser() -> argparse.ArgumentParser:
                        help="test reach distance; training targets lie within 1.2 times it (default: the effector's)")
     train.add_argument("--directions", type=_finite_float, nargs="+", default=(), metavar="DEG",
                        help="train only on reaches of exactly --reach in these directions (deg from +x)")
-    train.add_argument("--delay", type=_non_negative_float, nargs=2, default=defaults.delay, metavar=("MIN", "MAX"),
-                       help="seconds from target to go cue, drawn per trial (default: go at once)")
+    train.add_argument("--delay", type=_non_negative_float, nargs=2, default=None, metavar=("MIN", "MAX"),
+                       help="seconds from target to go cue, drawn per trial")
     train.add_argument("--movement-time", type=_non_negative_float, default=defaults.movement_time,
                        help="seconds after the go cue from which the hand must be at the target")
-    train.add_argument("--duration", type=_non_negative_float, default=defaults.duration, help="episode (s)")
-    train.add_argument("--no-go-fraction", type=_non_negative_float, default=defaults.no_go_fraction,
+    train.add_argument("--duration", type=_non_negative_float, default=None, help="episode (s)")
+    train.add_argument("--no-go-fraction", type=_non_negative_float, default=None,
                        help="fraction of trials whose go cue never comes (hold to the end)")
-    train.add_argument("--hold-weight", type=_non_negative_float, default=defaults.hold_weight,
+    train.add_argument("--hold-weight", type=_non_negative_float, default=None,
                        help="position cost before the go cue, relative to the cost at the target")
     for noise, what in (("action", "added to the commands"), ("command", "per unit of command (signal-dependent)"),
                         ("proprioception", "on the muscle feedback"), ("vision", "on the seen hand (m)"),
                         ("hidden", "on the network's hidden state")):
-        train.add_argument(f"--{noise}-noise", type=_non_negative_float, default=getattr(defaults, f"{noise}_noise"),
+        train.add_argument(f"--{noise}-noise", type=_non_negative_float, default=None,
                            help=f"standard deviation of the noise {what}")
-    train.add_argument("--push-fraction", type=_non_negative_float, default=defaults.push_fraction,
+    train.add_argument("--push-fraction", type=_non_negative_float, default=None,
                        help="fraction of trials pushed once at the hand, at a random time and direction")
-    train.add_argument("--push-force", type=_non_negative_float, nargs=2, default=defaults.push_force,
+    train.add_argument("--push-force", type=_non_negative_float, nargs=2, default=None,
                        metavar=("MIN", "MAX"), help="the pushes' force (N), uniform between MIN and MAX")
-    train.add_argument("--push-duration", type=_non_negative_float, nargs=2, default=defaults.push_duration,
+    train.add_argument("--push-duration", type=_non_negative_float, nargs=2, default=None,
                        metavar=("MIN", "MAX"), help="the pushes' duration (s), uniform between MIN and MAX")
     for term in ("effort", "smoothness", "hidden"):
-        train.add_argument(f"--{term}-weight", type=_non_negative_float, default=getattr(defaults, f"{term}_weight"),
+        train.add_argument(f"--{term}-weight", type=_non_negative_float, default=None,
                            help=f"weight of the {term} cost (motorkit.loss)")
     train.add_argument("--channel-probe", action="store_true",
                        help="log the adaptation index on force-channel test trials at each evaluation")
@@ -211,26 +213,32 @@ def _check_writable_file(path: Path) -> None:
         raise ValueError(f"cannot write to output folder {parent}")
 
 
+#: ``motorkit train``'s flags whose default is the book's recipe (:func:`motorkit.recipes.null_config`).
+_RECIPE_FLAGS: tuple[str, ...] = (
+    "delay", "duration", "no_go_fraction", "hold_weight", "action_noise", "command_noise", "proprioception_noise",
+    "vision_noise", "hidden_noise", "push_fraction", "push_force", "push_duration", "effort_weight",
+    "smoothness_weight", "hidden_weight")
+
+
 def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from motorkit.checkpoints import load_checkpoint
+    from motorkit.recipes import null_config
     from motorkit.training import TrainConfig, train
 
     _check_device(args.device)
-    config = TrainConfig(
-        effector=args.effector, field=args.field, strength=args.strength, catch_fraction=args.catch_fraction,
-        viscosity=tuple(args.viscosity),
-        batches=args.batches, batch_size=args.batch_size, hidden=args.hidden, lr=args.lr,
-        lr_final=min(args.lr, TrainConfig.lr_final), target_error_cm=args.target_error_cm, seed=args.seed,
+    recipe = null_config(args.effector, args.seed)  # the book's recipe; the flags given change it
+    given = {name: tuple(value) if isinstance(value, list) else value for name in _RECIPE_FLAGS
+             if (value := getattr(args, name)) is not None}
+    config = replace(
+        recipe, **given, field=args.field, strength=args.strength, catch_fraction=args.catch_fraction,
+        viscosity=tuple(args.viscosity), batches=args.batches, batch_size=args.batch_size, hidden=args.hidden,
+        lr=args.lr, lr_final=min(args.lr, TrainConfig.lr_final), target_error_cm=args.target_error_cm,
         device=args.device, compile=not args.no_compile, workers=args.workers,
         init=None if args.init is None else str(Path(args.init).resolve()), starts=args.starts,
-        delay=tuple(args.delay), movement_time=args.movement_time, effort_weight=args.effort_weight,
-        smoothness_weight=args.smoothness_weight, hidden_weight=args.hidden_weight,
-        start=_start_of(args, args.effector), reach=args.reach, directions=tuple(args.directions),
-        channel_probe=args.channel_probe, duration=args.duration, no_go_fraction=args.no_go_fraction,
-        hold_weight=args.hold_weight, action_noise=args.action_noise, command_noise=args.command_noise,
-        proprioception_noise=args.proprioception_noise, vision_noise=args.vision_noise,
-        hidden_noise=args.hidden_noise, push_fraction=args.push_fraction, push_force=tuple(args.push_force),
-        push_duration=tuple(args.push_duration),
+        movement_time=args.movement_time, start=_start_of(args, args.effector), reach=args.reach,
+        directions=tuple(args.directions), channel_probe=args.channel_probe,
     )
     if config.init is not None:
         load_checkpoint(config.init)

@@ -122,6 +122,14 @@ def drift_before_cue(hand: np.ndarray, go: np.ndarray) -> np.ndarray:
     return np.array([a[: g + 1].max() for a, g in zip(away, np.asarray(go))])
 
 
+def endpoint_scatter(hand: np.ndarray, dt: float, window: float = 0.1) -> float:
+    """How far (m) the endpoints of repeats of one reach lie from their mean, on average: the spread
+    that noise leaves. An endpoint is the hand's mean position over the last ``window`` s."""
+    n = max(1, int(round(window / dt)))
+    ends = hand[:, -n:].mean(axis=1)
+    return float(np.linalg.norm(ends - ends.mean(axis=0), axis=-1).mean())
+
+
 def summarize(hand: np.ndarray, velocity: np.ndarray, target: np.ndarray, dt: float) -> dict[str, Any]:
     """All metrics per trial (lists, in cm, deg, m/s) and their means over trials."""
     lateral = 100 * lateral_deviation(hand, target)

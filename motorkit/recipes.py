@@ -19,15 +19,37 @@ from motorkit.training import TrainConfig, TrainResult, load_policy
 K = TypeVar("K", bound=Hashable)
 
 #: Null-field training: ``TrainConfig``'s defaults (starts over the workspace, batch 64, Adam with a
-#: cosine schedule 3e-3 -> 3e-4, the costs of motorkit.loss) for this many batches.
+#: cosine schedule 3e-3 -> 3e-4, the costs of motorkit.loss) with :data:`FEEDBACK`, for this many batches.
 NULL_BATCHES: dict[str, int] = {"arm26": TrainConfig.batches, "pointmass": TrainConfig.batches}
+
+#: What the book's recipe changes in ``TrainConfig``'s plain task, so that its networks wait, live
+#: with noise and correct (book/conventions.md, "Delayed reaches, noise and pushes"): a 2 s episode
+#: whose go cue comes 0.3-0.6 s after the target (MotorNet's DelayedReach) and is seen through
+#: vision, 100 ms later; 20 % no-go trials; holding still before the cue weighs 5 times the position
+#: cost at the target; noise on proprioception and vision (1e-3) and the commands (1e-4; MotorNet's
+#: research code), signal-dependent command noise (5 % per unit of command) and hidden-state noise
+#: (0.01); a push on every trial (:data:`PUSHES`); and a jerk cost three times lighter, which lets
+#: the corrections be quick enough to end on the target.
+FEEDBACK: dict[str, object] = {
+    "duration": 2.0, "delay": (0.3, 0.6), "vision_delay": 0.1, "no_go_fraction": 0.2, "hold_weight": 5.0,
+    "proprioception_noise": 1e-3, "vision_noise": 1e-3, "action_noise": 1e-4, "command_noise": 0.05,
+    "hidden_noise": 0.01, "push_fraction": 1.0, "smoothness_weight": 1e-5}
+#: The pushes of training, scaled to the body: force (N) and duration (s), each uniform over its range.
+#: The arm's are brief; the point mass, four times the reach and three times the speed, meets fields
+#: that push for most of its 0.7 s reach, and brief pushes did not teach it to correct them.
+PUSHES: dict[str, dict[str, tuple[float, float]]] = {
+    "arm26": {"push_force": (0.0, 4.0), "push_duration": (0.05, 0.15)},
+    "pointmass": {"push_force": (0.0, 8.0), "push_duration": (0.1, 1.0)}}
+#: The plain task's values of everything the recipe's feedback-control parts change.
+PLAIN: dict[str, object] = {name: getattr(TrainConfig, name) for name in [*FEEDBACK, "push_force", "push_duration"]}
 #: Batches of learning in a curl field, from the null-field weights.
 ADAPT_BATCHES: int = 200
 
-#: The poster's recipe, for comparison: the test posture only, the distance counted from the first
-#: step, no hold trials, a small effort cost and no other; 800 batches (the book's first networks).
-POSTER: dict[str, object] = {"starts": "fixed", "movement_time": 0.0, "hold_fraction": 0.0, "effort_weight": 1e-3,
-                             "smoothness_weight": 0.0, "hidden_weight": 0.0, "batches": 800}
+#: The poster's recipe, for comparison: the plain task (no delay, noise or pushes, 1 s), the test
+#: posture only, the distance counted from the first step, no hold trials, a small effort cost and
+#: no other; 800 batches (the book's first networks).
+POSTER: dict[str, object] = {**PLAIN, "starts": "fixed", "movement_time": 0.0, "hold_fraction": 0.0,
+                             "effort_weight": 1e-3, "smoothness_weight": 0.0, "hidden_weight": 0.0, "batches": 800}
 
 #: Chapter 2's ablation of the costs, as changes to the null recipe: the position term alone, then with
 #: the effort cost; the recipe itself adds the smoothness (and a small hidden-activity) cost.
@@ -35,11 +57,20 @@ COST_ABLATION: dict[str, dict[str, object]] = {
     "position only": {"effort_weight": 0.0, "smoothness_weight": 0.0, "hidden_weight": 0.0},
     "+ effort": {"smoothness_weight": 0.0, "hidden_weight": 0.0},
 }
+#: Chapter 2's ablation of the feedback-control parts: the recipe without its pushes, or its noise.
+FEEDBACK_ABLATION: dict[str, dict[str, object]] = {
+    "no pushes": {"push_fraction": 0.0},
+    "no noise": {name: 0.0 for name in FEEDBACK if name.endswith("_noise")},
+}
 
 
 def null_config(effector: str, seed: int = 0, batches: int | None = None, **changes: object) -> TrainConfig:
-    """The null-field recipe for ``effector``; ``changes`` alter it (e.g. ``**POSTER``)."""
-    config = TrainConfig(effector=effector, field="null", seed=seed, eval_every=25, batches=NULL_BATCHES[effector])
+    """The null-field recipe for ``effector`` (the book's and ``motorkit train``'s); ``changes`` alter it
+    (e.g. ``**POSTER``)."""
+    if effector not in NULL_BATCHES:
+        raise ValueError(f"unknown effector {effector!r}; choose from {sorted(NULL_BATCHES)}")
+    config = TrainConfig(effector=effector, field="null", seed=seed, eval_every=25, batches=NULL_BATCHES[effector],
+                         **FEEDBACK, **PUSHES[effector])
     config = replace(config, **changes)
     return config if batches is None else replace(config, batches=batches)
 

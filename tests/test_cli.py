@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from motorkit.checkpoints import load_checkpoint
 from motorkit.cli import main
+from motorkit.recipes import null_config
 from motorkit.rollouts import Rollout
+from motorkit.training import TrainConfig
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -21,13 +25,16 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An arm26 policy trained by the CLI, with the default recipe, to < 1 cm test-set endpoint error."""
+    """An arm26 policy trained by the CLI with the book's recipe (in a 1 s episode, half the cost) to
+    < 1 cm test-set endpoint error: the flags left out are the recipe's."""
     out = tmp_path_factory.mktemp("cli") / "null"
-    proc = _run("train", "--effector", "arm26", "--field", "null", "--target-error-cm", "1.0",
+    proc = _run("train", "--effector", "arm26", "--field", "null", "--duration", "1", "--target-error-cm", "1.0",
                 "--quiet", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["test_endpoint_error_cm"] < 1.0
+    saved = TrainConfig.from_dict(load_checkpoint(out)["config"])
+    assert saved == replace(null_config("arm26"), duration=1.0, target_error_cm=1.0, lr_final=saved.lr_final)
     return out
 
 
@@ -38,7 +45,7 @@ def test_train_reaches_criterion_and_evaluate_writes_the_rollout(trained: Path, 
     metrics = json.loads(proc.stdout)
     assert metrics["endpoint_error_cm"] < 1.0 and len(metrics["per_target"]["endpoint_error_cm"]) == 8
     record = Rollout.load(out)
-    assert record.hand.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)
+    assert record.hand.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)  # 1 s of 10 ms steps
     assert json.loads(out.with_suffix(".json").read_text())["config"]["field"] == "null"
 
 
@@ -122,7 +129,7 @@ def test_a_delayed_noisy_network_is_evaluated_at_any_cue_or_none_and_the_seed_fi
     assert records["default"][1]["go_step"] == [20] * 8  # the middle of 0.1-0.3 s
     assert records["late"][1]["go_step"] == [25] * 8 and records["none"][1]["no_go"] == [True] * 8
     np.testing.assert_array_equal(records["default"][0].hand, records["again"][0].hand)  # the seed fixes the noise
-    # one seed, one noise: the runs differ only from where their flags differ (the cue, seen 10 ms later)
+    # one seed, one noise: the runs differ only from where their flags differ (the cue, seen a vision delay later)
     np.testing.assert_array_equal(records["default"][0].hand[:, :22], records["late"][0].hand[:, :22])
     assert not np.array_equal(records["default"][0].hand, records["late"][0].hand)
     np.testing.assert_array_equal(records["late"][0].hand[:, :27], records["none"][0].hand[:, :27])

@@ -130,3 +130,11 @@ def test_drift_before_the_cue_is_the_largest_distance_from_the_start_before_it()
     hand[:, 8:, 1] = 0.05  # the reach, after the cue
     drift = metrics.drift_before_cue(hand, np.array([5, 11]))
     np.testing.assert_allclose(drift, [0.002, 0.05])  # the second trial had no cue: all of it counts
+
+
+def test_endpoint_scatter_is_the_mean_distance_from_the_mean_endpoint() -> None:
+    hand = np.zeros((4, 30, 2))
+    hand[:, -10:] = [[0.01, 0.0]], [[-0.01, 0.0]], [[0.0, 0.01]], [[0.0, -0.01]]  # the last 100 ms
+    hand[:, :-10] = 5.0  # what came before does not count
+    assert metrics.endpoint_scatter(hand, 0.01) == pytest.approx(0.01)
+    assert metrics.endpoint_scatter(np.repeat(hand[:1], 3, axis=0), 0.01) == 0.0

@@ -243,3 +243,23 @@ def test_widget_figures_of_reaching_and_adaptation(reaches: dict):
     assert fig.get_suptitle() == "Arm, target at 90°"  # the test set's third target
     fig = plots.plot_exposure_pair({"null": trials, "adapted": trials}, "cw", 4.0, 8.0, baseline=trials)
     assert [a.get_title() for a in fig.axes][:2] == ["null-field network (first exposure)", "adapted to CW, k = 8"]
+
+
+def test_the_books_recipe_is_the_plain_task_with_its_feedback_parts() -> None:
+    """null_config adds the delay, no-go trials, noise and body-scaled pushes; the poster's recipe and the
+    ablations take them away again (book/conventions.md, "Training trials and the go cue")."""
+    plain = training.TrainConfig()
+    for effector in ("arm26", "pointmass"):
+        book = recipes.null_config(effector)
+        assert book.delay == (0.3, 0.6) and book.no_go_fraction == 0.2 and book.push_fraction == 1.0
+        assert book.push_force == recipes.PUSHES[effector]["push_force"]
+        assert all(getattr(book, f"{n}_noise") > 0 for n in ("action", "command", "proprioception", "vision", "hidden"))
+        poster = recipes.null_config(effector, **recipes.POSTER)
+        assert {name: getattr(poster, name) for name in recipes.PLAIN} == {**recipes.PLAIN, "smoothness_weight": 0.0}
+        assert recipes.PLAIN["duration"] == plain.duration and recipes.PLAIN["push_fraction"] == 0.0
+        quiet = recipes.null_config(effector, **recipes.FEEDBACK_ABLATION["no noise"])
+        assert quiet == replace(book, action_noise=0.0, command_noise=0.0, proprioception_noise=0.0,
+                                vision_noise=0.0, hidden_noise=0.0)
+    assert recipes.PUSHES["pointmass"]["push_duration"][1] > recipes.PUSHES["arm26"]["push_duration"][1]
+    with pytest.raises(ValueError, match="unknown effector"):
+        recipes.null_config("leg")
