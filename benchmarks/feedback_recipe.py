@@ -1,9 +1,10 @@
-"""Probe a candidate feedback-control recipe (issue 24): train one network, then measure what the issue asks.
+"""Probe the book's feedback-control recipe and changes to it (issue 24): train one network, measure what the issue asks.
 
-    python benchmarks/feedback_recipe.py NAME '{"smoothness_weight": 3e-6, "duration": 2.0}' [--out DIR]
+    python benchmarks/feedback_recipe.py NAME '{"effector": "pointmass", "seed": 1, "push_fraction": 0.5}' [--out DIR]
 
-The JSON holds changes to the candidate recipe below (a delayed reach with no-go trials, noise and
-pushes). It prints, and writes to DIR/NAME.json, on the 8-target test set (noise on, no pushes):
+The JSON holds changes to the book's recipe (:func:`motorkit.recipes.null_config`: a delayed reach
+with no-go trials, noise and pushes), and the body and seed (default: the arm, seed 0). It prints,
+and writes to DIR/NAME.json, on the 8-target test set (noise on, no pushes):
 drift before the cue, reaction time, peak speed, endpoint error (last 100 ms) and largest |lateral|
 deviation, in the null field and on first exposure to the CW and CCW fields (k = 8); the book's
 naturalness criteria after the cue in the null field; the drift on no-go trials; the worst of each
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +26,12 @@ import torch
 from motorkit import metrics
 from motorkit.fields import ForceField
 from motorkit.rollouts import Rollout, rollout
+from motorkit.recipes import null_config
 from motorkit.tasks import GENERALIZATION_STARTS
-from motorkit.training import TrainConfig, TrainResult, train
+from motorkit.training import TrainResult, train
 
-#: The candidate recipe the changes apply to: MotorNet research code's sensory and motor noise
-#: (proprioception and vision 1e-3, action 1e-4), delayed reaches with 20 % no-go trials, pushes.
-CANDIDATE: dict[str, object] = dict(
-    effector="arm26", field="null", seed=0, eval_every=250, batches=3000, duration=1.5, delay=(0.3, 0.6),
-    no_go_fraction=0.2, hold_weight=5.0, proprioception_noise=1e-3, vision_noise=1e-3, action_noise=1e-4,
-    command_noise=0.05, hidden_noise=0.01, push_fraction=0.5, push_force=(0.0, 4.0), push_duration=(0.05, 0.15))
+#: How often the probe's runs log a test-set evaluation (batches).
+EVAL_EVERY = 250
 
 
 def reach_measures(record: Rollout, go: int) -> dict[str, float]:
@@ -70,8 +69,9 @@ def main() -> None:
     parser.add_argument("--out", default="feedback-probes", help="folder for checkpoints and results")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    config = {**CANDIDATE, **json.loads(args.changes)}
-    config = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.changes).items()}
+    config = replace(null_config(changes.pop("effector", "arm26"), changes.pop("seed", 0)),
+                     eval_every=EVAL_EVERY, **changes)
     out = Path(args.out)
     start = time.perf_counter()
     result = train(config, out=out / args.name, progress=True)

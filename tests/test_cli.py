@@ -25,16 +25,16 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An arm26 policy trained by the CLI with the book's recipe (in a 1 s episode, half the cost) to
-    < 1 cm test-set endpoint error: the flags left out are the recipe's."""
+    """An arm26 policy trained by the CLI with the book's recipe to < 1 cm test-set endpoint error: the
+    flags left out are the recipe's."""
     out = tmp_path_factory.mktemp("cli") / "null"
-    proc = _run("train", "--effector", "arm26", "--field", "null", "--duration", "1", "--target-error-cm", "1.0",
+    proc = _run("train", "--effector", "arm26", "--field", "null", "--target-error-cm", "1.0",
                 "--quiet", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["test_endpoint_error_cm"] < 1.0
     saved = TrainConfig.from_dict(load_checkpoint(out)["config"])
-    assert saved == replace(null_config("arm26"), duration=1.0, target_error_cm=1.0, lr_final=saved.lr_final)
+    assert saved == replace(null_config("arm26"), target_error_cm=1.0)
     return out
 
 
@@ -45,7 +45,7 @@ def test_train_reaches_criterion_and_evaluate_writes_the_rollout(trained: Path, 
     metrics = json.loads(proc.stdout)
     assert metrics["endpoint_error_cm"] < 1.0 and len(metrics["per_target"]["endpoint_error_cm"]) == 8
     record = Rollout.load(out)
-    assert record.hand.shape == (8, 101, 2) and record.hidden.shape == (8, 101, 64)  # 1 s of 10 ms steps
+    assert record.hand.shape == (8, 201, 2) and record.hidden.shape == (8, 201, 64)  # 2 s of 10 ms steps
     assert json.loads(out.with_suffix(".json").read_text())["config"]["field"] == "null"
 
 
@@ -54,7 +54,7 @@ def test_evaluate_from_another_start_at_another_distance(trained: Path, tmp_path
     proc = _run("evaluate", str(trained), "--start-deg", "45", "75", "--reach", "0.05", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     record = Rollout.load(out)
-    assert record.hand.shape == (8, 101, 2)  # the file's contract is unchanged
+    assert record.hand.shape == (8, 201, 2)  # the file's contract is unchanged
     np.testing.assert_allclose(np.rad2deg(record.joint[:, 0, :2]), [[45.0, 75.0]] * 8, atol=1e-4)
     np.testing.assert_allclose(np.linalg.norm(record.target - record.hand[:, 0], axis=-1), 0.05, rtol=1e-5)
 

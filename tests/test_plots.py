@@ -183,3 +183,25 @@ def test_schedule_figure_sets_the_blocks_one_after_the_other():
     starts = [line.get_xdata()[0] for line in error.lines if len(line.get_xdata()) == 5]
     assert starts == [1.0, 6.0]  # the second block starts after the first one's 5 batches
     assert [line.get_ydata()[0] for line in error.lines if len(line.get_xdata()) == 2] == [1.2]  # the criterion
+
+
+def test_delayed_reach_figures_draw_what_they_are_given():
+    """The cue markers, the hold plot and the endpoint clouds of a delayed, noisy reach (chapter 2)."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    hand = np.cumsum(rng.normal(0, 1e-4, (8, 50, 2)), axis=1)
+    fig, (a1, a2, a3) = plt.subplots(1, 3)
+    plots.mark_cue(a1, 0.45, 0.55, rng.uniform(0.15, 0.2, 8))
+    assert [line.get_xdata()[0] for line in a1.lines[:2]] == [450.0, 550.0]
+    assert len(a1.lines) == 2 + 8  # the cue, the moment it is seen, one reaction time per trial
+    plots.plot_hold(a2, SimpleNamespace(hand=hand, dt=0.01))
+    away = 100 * np.linalg.norm(hand[3] - hand[3, 0], axis=-1)
+    np.testing.assert_allclose(a2.lines[3].get_ydata(), away)
+    np.testing.assert_allclose(a2.lines[3].get_xdata()[-1], 490.0)
+    targets = rng.normal(0, 0.1, (8, 2))
+    ends = targets[:, None] + rng.normal(0, 0.002, (8, 32, 2))
+    plots.plot_endpoint_clouds(a3, ends, targets)
+    np.testing.assert_allclose(a3.lines[0].get_xdata(), 100 * (ends[0, :, 0] - targets[0, 0]))
+    assert len(a3.lines) == 8 + 1  # a cloud per target, and the common origin
+    plt.close(fig)

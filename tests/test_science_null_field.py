@@ -162,3 +162,34 @@ def test_only_the_smoothness_cost_straightens_the_paths(ablation: dict) -> None:
     assert recipe["jerk_cost"] * 3 < effort["jerk_cost"]
     assert recipe["peak_speed_max_m_s"] < effort["peak_speed_min_m_s"]
     assert recipe["endpoint_error_cm"] < HALF_CM and effort["endpoint_error_cm"] < HALF_CM
+
+
+def test_the_arm_waits_for_the_cue_and_holds_without_one(nf: dict) -> None:
+    """Before the cue the hand strays less than 0.3 cm on average; on no-go trials it stays within 0.5 cm
+    to the end (mean over the eight targets), the largest drift being the one the text quotes."""
+    assert 0.0 <= nf["pre_cue_drift_cm"] < 0.3
+    assert 0.0 <= nf["no_go_drift_cm"] < HALF_CM
+    assert nf["no_go_drift_cm"] <= nf["no_go_drift_max_cm"]
+
+
+def test_reaction_times_are_in_the_human_range_and_mostly_the_cues_delay(nf: dict) -> None:
+    """The mean reaction time (cue to 10 % of peak speed) lies in 150-350 ms (people: 200-300 ms), and
+    more than half of it is the vision delay with which the network sees the cue."""
+    assert 150.0 <= nf["rt_min_ms"] <= nf["rt_ms"] <= nf["rt_max_ms"] <= 350.0
+    assert nf["vision_delay_ms"] > nf["rt_ms"] / 2
+    assert nf["seen_ms"] == pytest.approx(nf["cue_ms"] + nf["vision_delay_ms"])
+
+
+def test_noise_scatters_the_endpoints_by_less_than_a_centimetre(nf: dict) -> None:
+    """Repeats of one reach, which differ only in their noise, end apart (scatter above zero) and within
+    1 cm of their mean endpoint, for every target."""
+    assert 0.0 < nf["scatter_cm"] <= nf["scatter_max_cm"] <= 1.0
+
+
+def test_pushes_in_training_make_the_arm_correct_a_curl_field(nf: dict) -> None:
+    """In the null field the arm trained without pushes reaches as well (within half a centimetre), but
+    on first exposure to the CW curl field it ends further from the targets than the recipe's arm,
+    which ends within 1 cm."""
+    assert nf["parts_no_pushes_end_cm"] < HALF_CM and nf["parts_recipe_end_cm"] < HALF_CM
+    assert nf["parts_recipe_cw_end_cm"] <= 1.0
+    assert nf["parts_no_pushes_cw_end_cm"] > nf["parts_recipe_cw_end_cm"]

@@ -92,12 +92,15 @@ from motorkit.plots.learning import (
 from motorkit.plots.reaching import (
     CONDITION_LABELS,
     draw_targets,
+    mark_cue,
     plot_activations_by_target,
     plot_adaptation_paths,
     plot_condition_bars,
     plot_curl_forces,
+    plot_endpoint_clouds,
     plot_exposure_pair,
     plot_field_exposure,
+    plot_hold,
     plot_reach_detail,
     plot_reach_toward,
     plot_reaches,
@@ -128,6 +131,7 @@ __all__ = [
     "plot_excitation_response", "plot_muscle_curves", "plot_moment_arms",
     # reaching
     "CONDITION_LABELS", "draw_targets", "plot_reaches", "plot_speed_profiles", "plot_activations_by_target",
+    "mark_cue", "plot_hold", "plot_endpoint_clouds",
     "plot_reach_detail", "plot_curl_forces", "plot_adaptation_paths", "plot_condition_bars", "plot_strength_sweep",
     "plot_field_exposure", "plot_exposure_pair", "plot_reach_toward", "plot_training_trials", "plot_workspace_reaches",
     # learning

@@ -138,6 +138,41 @@ def plot_speed_profiles(ax: Axes, rollout, colors: Sequence | None = None, fits:
     return ax
 
 
+def mark_cue(ax: Axes, go_s: float, seen_s: float, reaction_s: Sequence[float] = (),
+             colors: Sequence | None = None) -> Axes:
+    """Mark a delayed reach's clock on a time axis (ms): the go cue (dotted), the moment the network sees
+    it (dashed, one vision delay later) and each trial's reaction time after the cue (ticks at the top)."""
+    ax.axvline(1000 * go_s, color="0.3", ls=":", lw=1.2, label="go cue")
+    ax.axvline(1000 * seen_s, color="0.3", ls="--", lw=1.0, label="cue seen")
+    colors = target_colors(len(reaction_s)) if colors is None else colors
+    for rt, c in zip(reaction_s, colors):
+        ax.plot(1000 * (go_s + rt), 1.0, marker="v", color=c, ms=6, transform=ax.get_xaxis_transform(), clip_on=False)
+    return ax
+
+
+def plot_hold(ax: Axes, rollout, colors: Sequence | None = None) -> Axes:
+    """Distance of the hand from its start (cm) against time (ms), one line per trial: how still it holds."""
+    away = 100 * np.linalg.norm(rollout.hand - rollout.hand[:, :1], axis=-1)
+    t = 1000 * np.arange(away.shape[1]) * rollout.dt
+    colors = target_colors(len(away)) if colors is None else colors
+    for a, c in zip(away, colors):
+        ax.plot(t, a, color=c, lw=1.2)
+    ax.set_ylim(bottom=0)
+    return ax
+
+
+def plot_endpoint_clouds(ax: Axes, ends: np.ndarray, targets: np.ndarray, colors: Sequence | None = None) -> Axes:
+    """Endpoints of repeated reaches (targets, repeats, 2) in cm from each target, one colour per target:
+    the scatter that noise leaves, overlaid at a common origin."""
+    colors = target_colors(len(ends)) if colors is None else colors
+    for e, target, c in zip(ends, targets, colors):
+        offset = 100 * (e - target)
+        ax.plot(offset[:, 0], offset[:, 1], "o", color=c, ms=3, alpha=0.7)
+    ax.plot(0, 0, "+", color="k", ms=12, mew=1.5)
+    ax.set_aspect("equal", adjustable="datalim")
+    return ax
+
+
 #: Position of each of the 8 centre-out directions in a 3 x 3 grid of panels (row, column).
 _COMPASS = [(1, 2), (0, 2), (0, 1), (0, 0), (1, 0), (2, 0), (2, 1), (2, 2)]
 
