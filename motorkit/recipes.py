@@ -23,7 +23,7 @@ K = TypeVar("K", bound=Hashable)
 NULL_BATCHES: dict[str, int] = {"arm26": TrainConfig.batches, "pointmass": TrainConfig.batches}
 
 #: What the book's recipe changes in ``TrainConfig``'s plain task, so that its networks wait, live
-#: with noise and correct (book/conventions.md, "Delayed reaches, noise and pushes"): a 2 s episode
+#: with noise and correct (book/conventions.md, "Training trials and the go cue"): a 2 s episode
 #: whose go cue comes 0.3-0.6 s after the target (MotorNet's DelayedReach) and is seen through
 #: vision, 100 ms later; 20 % no-go trials; holding still before the cue weighs 5 times the position
 #: cost at the target; noise on proprioception and vision (1e-3) and the commands (1e-4; MotorNet's
