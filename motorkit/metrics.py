@@ -122,11 +122,16 @@ def drift_before_cue(hand: np.ndarray, go: np.ndarray) -> np.ndarray:
     return np.array([a[: g + 1].max() for a, g in zip(away, np.asarray(go))])
 
 
-def endpoint_scatter(hand: np.ndarray, dt: float, window: float = 0.1) -> float:
-    """How far (m) the endpoints of repeats of one reach lie from their mean, on average: the spread
-    that noise leaves. An endpoint is the hand's mean position over the last ``window`` s."""
+def endpoints(hand: np.ndarray, dt: float, window: float = 0.1) -> np.ndarray:
+    """Where each trial ends (m): the hand's mean position over the last ``window`` s, (..., 2)."""
     n = max(1, int(round(window / dt)))
-    ends = hand[:, -n:].mean(axis=1)
+    return hand[..., -n:, :].mean(axis=-2)
+
+
+def endpoint_scatter(hand: np.ndarray, dt: float, window: float = 0.1) -> float:
+    """How far (m) the endpoints (:func:`endpoints`) of repeats of one reach lie from their mean, on
+    average: the spread that noise leaves."""
+    ends = endpoints(hand, dt, window)
     return float(np.linalg.norm(ends - ends.mean(axis=0), axis=-1).mean())
 
 
