@@ -51,11 +51,14 @@ ADAPT_BATCHES: int = 200
 POSTER: dict[str, object] = {**PLAIN, "starts": "fixed", "movement_time": 0.0, "hold_fraction": 0.0,
                              "effort_weight": 1e-3, "smoothness_weight": 0.0, "hidden_weight": 0.0, "batches": 800}
 
-#: Chapter 2's ablation of the costs, as changes to the null recipe: the position term alone, then with
-#: the effort cost; the recipe itself adds the smoothness (and a small hidden-activity) cost.
+#: Chapter 2's ablation of the costs, on the plain task (:data:`PLAIN`: 1 s trials, no delay, noise or
+#: pushes), where nothing but the costs shapes the paths: the position term alone, then with the effort
+#: cost, then with every cost (smoothness and a small hidden-activity cost added). The last is also the
+#: network of Chapter 4's study of learning (:func:`null_networks` with ``**PLAIN``).
 COST_ABLATION: dict[str, dict[str, object]] = {
-    "position only": {"effort_weight": 0.0, "smoothness_weight": 0.0, "hidden_weight": 0.0},
-    "+ effort": {"smoothness_weight": 0.0, "hidden_weight": 0.0},
+    "position only": {**PLAIN, "effort_weight": 0.0, "smoothness_weight": 0.0, "hidden_weight": 0.0},
+    "+ effort": {**PLAIN, "smoothness_weight": 0.0, "hidden_weight": 0.0},
+    "+ smoothness": dict(PLAIN),
 }
 #: Chapter 2's ablation of the feedback-control parts: the recipe without its pushes, or its noise.
 FEEDBACK_ABLATION: dict[str, dict[str, object]] = {
@@ -115,13 +118,15 @@ def null_and_variants(variants: dict[str, dict[str, object]], seed: int = 0,
     return dict(zip(effectors, trained[:len(nulls)])), dict(zip(variants, trained[len(nulls):]))
 
 
-def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True) -> dict[int, TrainResult]:
+def null_networks(seeds: tuple[int, ...], effector: str = "arm26", progress: bool = True,
+                  **changes: object) -> dict[int, TrainResult]:
     """Independent null-field networks of ``effector``, one per seed (trained together, or from the cache).
 
-    The same networks as :func:`null_policies` of each seed: what a chapter needs to state a claim
-    over several networks instead of one.
+    The same networks as :func:`null_policies` of each seed (or, with ``changes``, as the variant of
+    :func:`null_and_variants` with those changes): what a chapter needs to state a claim over several
+    networks instead of one.
     """
-    return dict(zip(seeds, train_side_by_side([null_config(effector, s) for s in seeds], progress)))
+    return dict(zip(seeds, train_side_by_side([null_config(effector, s, **changes) for s in seeds], progress)))
 
 
 def adapted_networks(nulls: dict[int, TrainResult], fields: tuple[str, ...] = ("cw", "ccw"), strength: float = 8.0,
