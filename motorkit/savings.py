@@ -9,8 +9,9 @@ it in the null field (washout, NF2), and meets it again (FF2), block after block
   :func:`batches_to_criterion` reads how many batches a block took to bring its error down to a
   criterion, :func:`early_rate` how fast the error fell at first, :func:`early_errors` its mean over the
   first batches. Savings: FF2 faster than FF1.
-* **The hidden-state trace of learning**: :func:`premovement_steps` finds the steps before the hand
-  moves, :func:`premovement_states` the network's state there for each test target, and
+* **The hidden-state trace of learning**: :func:`preparatory_steps` finds the delay period, the steps
+  in which the network knows the target but cannot yet know the go cue, :func:`preparatory_states`
+  the network's state there for each test target (its preparatory activity), and
   :func:`shift` the change of that state from one network to another: its size, direction, how
   uniform it is across targets, and (:func:`fraction_remaining`) how much of one shift another keeps.
 * **Interventions on learning**: :func:`shift_clamp` builds the hidden-state clamp
@@ -40,8 +41,6 @@ from motorkit.traininglog import INDEX, TrainingLog
 
 #: The error a block learns from: the hand-target distance over each batch's 64 random trials (cm).
 ERROR = "distance_cm"
-#: The hand moves once its speed passes this share of its peak: the end of the pre-movement steps.
-MOVING: float = 0.05
 
 
 def savings_blocks(batches: int, washout: int | None = None, lr: float = 1e-3, field: str = "cw") -> list[Block]:
@@ -81,23 +80,26 @@ def early_rate(log: TrainingLog, batches: int, baseline: float, key: str = ERROR
     return float((y[0] - y[batches - 1]) / (y[0] - baseline) / (x[batches - 1] - x[0]))
 
 
-def premovement_steps(speed: np.ndarray, threshold: float = MOVING) -> int:
-    """Steps before the hand moves: before the earliest step at which any trial's hand speed
-    (B, T+1) passes ``threshold`` times its own peak."""
-    moving = speed > threshold * speed.max(axis=1, keepdims=True)
-    return int(moving.argmax(axis=1).min())
+def preparatory_steps(config: TrainConfig) -> int:
+    """The delay period of every trial: the steps before the earliest go cue can be seen (the shortest
+    delay, then vision's lag). The network knows the target and not yet when to go: its state there is
+    preparatory activity, as in the delay period of Sun et al. (2022)."""
+    if config.delay[0] <= 0:
+        raise ValueError(f"the task has no delay period (delay {config.delay}); train with a go-cue delay")
+    return int(round(config.delay[0] / config.dt)) + config.cue_lag
 
 
-def premovement_states(result: TrainResult, steps: int) -> np.ndarray:
+def preparatory_states(result: TrainResult, steps: int) -> np.ndarray:
     """The network's hidden state before the movement, for each test target (8, H): the mean over the
-    first ``steps`` steps of a null-field reach (any clamp the network learned under included)."""
+    first ``steps`` steps of a null-field reach (:func:`preparatory_steps`; any clamp the network
+    learned under included)."""
     hidden = result.evaluate(ForceField()).hidden
     return hidden[:, 1:steps + 1].mean(axis=1)
 
 
 @dataclass(frozen=True)
 class Shift:
-    """The change of the pre-movement states from one network to another (per target: ``after - before``)."""
+    """The change of the preparatory states from one network to another (per target: ``after - before``)."""
 
     vector: np.ndarray  # (H,) the mean change over targets: the uniform part
     size: float  # its length

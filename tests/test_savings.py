@@ -1,4 +1,4 @@
-"""motorkit.savings: criteria and rates on learning curves, pre-movement shifts, shift clamps, the two-state model."""
+"""motorkit.savings: criteria and rates on learning curves, preparatory shifts, shift clamps, the two-state model."""
 
 from __future__ import annotations
 
@@ -45,11 +45,11 @@ def test_the_early_rate_is_the_share_of_the_excess_error_removed_per_batch():
     assert savings.early_rate(_log(baseline + 2.0 * 0.8 ** np.arange(20)), 10, baseline, smooth=1) > rate
 
 
-def test_premovement_steps_end_at_the_first_movement():
-    speed = np.zeros((2, 20))
-    speed[0, 6:] = 1.0
-    speed[1, 4:] = [0.01, 0.2, *([1.0] * 14)]  # 1% of the peak is below the 5% threshold
-    assert savings.premovement_steps(speed) == 5
+def test_the_preparatory_steps_end_before_the_earliest_cue_can_be_seen():
+    config = TrainConfig(delay=(0.3, 0.6), vision_delay=0.1, duration=2.0)
+    assert savings.preparatory_steps(config) == 30 + 10  # 10 ms steps
+    with pytest.raises(ValueError, match="no delay period"):
+        savings.preparatory_steps(TrainConfig())
 
 
 def test_a_uniform_shift_and_how_much_of_it_is_left():

@@ -23,7 +23,7 @@ Modules, by concept (everything public is also available here, as ``plots.<name>
 - :mod:`~motorkit.plots.generalization`: generalization (chapter 7): maps over start postures,
   generalization functions, channel forces.
 - :mod:`~motorkit.plots.savings`: savings and interference (chapter 8): protocol learning curves,
-  paired measures per network, pre-movement shifts, the two-state model.
+  paired measures per network, preparatory shifts, the two-state model.
 
 HTML tables and animations are not figures: they live in :mod:`motorkit.publish.html`.
 """
@@ -78,6 +78,7 @@ from motorkit.plots.hidden import (
     plot_pulse_panel,
     plot_rotation_plane,
     plot_spread,
+    plot_occupancy,
     plot_transplant_sweep,
     plot_variance_explained,
 )
@@ -139,7 +140,7 @@ __all__ = [
     "plot_batch_size_study", "plot_batch_size_costs",
     # hidden
     "plot_variance_explained", "plot_pc_trajectories", "plot_pc_trajectories_3d", "animate_pc_trajectories",
-    "plot_spread", "plot_end_states", "plot_rotation_plane", "plot_paths_pair", "plot_pulse_panel",
+    "plot_spread", "plot_occupancy", "plot_end_states", "plot_rotation_plane", "plot_paths_pair", "plot_pulse_panel",
     "plot_pulse", "plot_pulse_deviation", "plot_effect_bars", "plot_transplant_sweep", "plot_grouped_bars",
     # generalization
     "plot_posture_map", "plot_generalization", "plot_channel_forces", "plot_against", "plot_practised_direction",

@@ -1,5 +1,5 @@
 """Figures of savings and interference (chapter 8): protocol learning curves, relearning against first
-learning, per-network paired measures, the pre-movement shift, and the two-state model.
+learning, per-network paired measures, the preparatory shift, and the two-state model.
 
 Curves over several networks are drawn as their mean with a band (:func:`~motorkit.plots.style.plot_band`);
 each block of a protocol is shaded in its field's colour and named above the axes.

@@ -240,7 +240,7 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
     "08_savings": [
         ("savings_ratio", "savings: FF1 over FF2 batches to criterion"),
         ("savings_ratio_long_washout", "savings after the longer washout"),
-        ("nf2_shift_fraction_remaining", "fraction of FF1's pre-movement shift left after washout"),
+        ("nf2_shift_fraction_remaining", "fraction of FF1's preparatory shift left after washout"),
         ("savings_ratio_shift_removed", "savings with the shift removed"),
         ("interference_ratio", "CCW after CW over CCW alone, batches to criterion"),
         ("two_state_slow_share_ff1", "two-state model: slow share at the end of FF1"),
