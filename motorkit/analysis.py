@@ -258,3 +258,22 @@ def neighbour_distance_ratio(points: np.ndarray) -> float:
     steps = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=-1).mean()
     pairs = np.mean([np.linalg.norm(a - b) for a, b in combinations(points, 2)])
     return float(steps / pairs)
+
+
+def alignment_index(hidden: np.ndarray, pca: PCA, k: int = 3) -> float:
+    """How much of the variance of ``hidden`` (..., H) lies in ``pca``'s top-``k`` axes, over the most
+    that any ``k`` axes could hold (its own top ``k``): Elsayed et al. (2016)'s alignment index. 1: the
+    two share their subspace; about k/H: unrelated. Asks whether preparation and movement use the same
+    dimensions."""
+    own = fit_pca(hidden.reshape(-1, hidden.shape[-1]), n_components=k)
+    return variance_captured(hidden, pca, k) / variance_captured(hidden, own, k)
+
+
+def potent_fraction(hidden: np.ndarray, readout: np.ndarray) -> float:
+    """Share of the variance of ``hidden`` (..., H), about its mean, in the readout's output-potent space:
+    the row space of ``readout`` (M outputs, H units), the only directions the muscles feel. Activity
+    outside it (output-null) can change without moving the body (Kaufman et al. 2014); chance is M/H."""
+    flat = hidden.reshape(-1, hidden.shape[-1])
+    flat = flat - flat.mean(axis=0)
+    basis = np.linalg.qr(np.asarray(readout, dtype=float).T)[0]  # (H, M), orthonormal
+    return float(((flat @ basis) ** 2).sum() / (flat**2).sum())

@@ -242,3 +242,27 @@ def test_neighbour_distance_ratio() -> None:
     assert analysis.neighbour_distance_ratio(ring) < 0.15  # in order around a circle
     shuffled = ring[np.random.default_rng(0).permutation(48)]
     assert analysis.neighbour_distance_ratio(shuffled) > 0.7  # neighbours in the list are anywhere
+
+
+def test_alignment_index_is_one_for_a_shared_subspace_and_low_for_orthogonal_ones() -> None:
+    rng = np.random.default_rng(0)
+    first = np.zeros((4, 50, 8))
+    first[..., :2] = rng.standard_normal((4, 50, 2))
+    second = np.zeros((4, 50, 8))
+    second[..., 2:4] = rng.standard_normal((4, 50, 2))
+    pca = analysis.fit_pca(first, n_components=2)
+    assert analysis.alignment_index(first, pca, k=2) == pytest.approx(1.0)
+    assert analysis.alignment_index(second, pca, k=2) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_potent_fraction_counts_only_what_the_readout_sees() -> None:
+    rng = np.random.default_rng(1)
+    readout = np.zeros((2, 6))
+    readout[0, 0], readout[1, 1] = 3.0, -1.0  # the muscles see units 0 and 1
+    seen = np.zeros((3, 20, 6))
+    seen[..., :2] = rng.standard_normal((3, 20, 2))
+    unseen = np.zeros((3, 20, 6))
+    unseen[..., 2:] = rng.standard_normal((3, 20, 4))
+    assert analysis.potent_fraction(seen, readout) == pytest.approx(1.0)
+    assert analysis.potent_fraction(unseen, readout) == pytest.approx(0.0, abs=1e-12)
+    assert 0 < analysis.potent_fraction(seen + unseen, readout) < 1

@@ -205,3 +205,15 @@ def test_delayed_reach_figures_draw_what_they_are_given():
     np.testing.assert_allclose(a3.lines[0].get_xdata(), 100 * (ends[0, :, 0] - targets[0, 0]))
     assert len(a3.lines) == 8 + 1  # a cloud per target, and the common origin
     plt.close(fig)
+
+
+def test_occupancy_figure_draws_each_share_over_time_and_names_the_epochs():
+    fig, ax = plt.subplots()
+    shares = {"preparatory subspace": np.linspace(0, 1, 11), "movement subspace": np.linspace(1, 0, 11)}
+    plots.plot_occupancy(ax, shares, 0.01, {"preparatory subspace": "C0", "movement subspace": "C1"},
+                         {"delay": (1, 4), "movement": (5, 9)})
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), shares["preparatory subspace"])
+    np.testing.assert_allclose(ax.lines[1].get_xdata(), 10.0 * np.arange(11))
+    assert [t.get_text() for t in ax.texts] == ["delay", "movement"]
+    assert len(ax.patches) == 2  # the two shaded epochs
+    plt.close(fig)

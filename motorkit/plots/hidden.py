@@ -151,6 +151,23 @@ def plot_spread(ax: Axes, spread: np.ndarray, dt: float, marks: dict[str, int | 
                   "Trajectories fan out, then converge")
 
 
+def plot_occupancy(ax: Axes, occupancy: dict[str, np.ndarray], dt: float, colors: dict[str, str],
+                   epochs: dict[str, tuple[int, int]]) -> Axes:
+    """How much of the activity lies in each subspace over time: ``occupancy`` (label -> (T+1,) share of
+    the variance across targets at each step), with the ``epochs`` (label -> (first, last) step) shaded
+    and named, e.g. the delay and the movement whose activity defined each subspace."""
+    t = 1000 * dt * np.arange(len(next(iter(occupancy.values()))))
+    for (label, (first, last)), shade in zip(epochs.items(), ("0.9", "0.8", "0.7")):
+        ax.axvspan(1000 * dt * first, 1000 * dt * last, color=shade, zorder=0, lw=0)
+        ax.text(1000 * dt * (first + last) / 2, 1.02, label, ha="center", va="bottom", fontsize=8.5,
+                transform=ax.get_xaxis_transform())
+    for label, values in occupancy.items():
+        ax.plot(t, values, color=colors[label], lw=2, label=label)
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="center right")
+    return ax
+
+
 def plot_end_states(ax: Axes, end: np.ndarray, angles_deg: np.ndarray) -> Axes:
     """End states (n, 2) in two PCs, coloured by their target's direction and joined in target order."""
     closed = np.vstack([end, end[:1]])
