@@ -3,7 +3,7 @@
 Each test asserts, from the metrics the executed chapter wrote (``_build/metrics/08_savings.json``), a
 statement the chapter's text makes, over the networks the chapter trains (one per seed). Thresholds
 are the ones the text states or implies ("close to", "well above", "within ten percent", "a part,
-not all"), never the values measured. Definitions: book/conventions.md (savings, pre-movement
+not all"), never the values measured. Definitions: book/conventions.md (savings, preparatory
 shift, two-state model).
 """
 
@@ -69,7 +69,7 @@ def test_a_longer_washout_erases_the_savings_in_some_networks_and_not_in_others(
 # The hidden-state trace of learning
 
 
-def test_ff1_shifts_the_premovement_state_uniformly_and_the_shift_outlasts_the_washout(sv: dict) -> None:
+def test_ff1_shifts_the_preparatory_state_uniformly_and_the_shift_outlasts_the_washout(sv: dict) -> None:
     """The FF1 shift is uniform across targets (over 90% of the change in every network); on average more
     than half of it is left after NF2, and more than half in most networks; after the longer washout less,
     but still over 30% on average; and FF2 moves the state further along the same axis than FF1 did."""
