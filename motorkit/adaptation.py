@@ -13,8 +13,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from motorkit.fields import FieldBatch, ForceField
-from motorkit.rollouts import Rollout, rollout
+from motorkit.fields import ForceField
+from motorkit.rollouts import Rollout, rollout_together
 from motorkit.modelcache import train_cached
 from motorkit.training import TrainConfig, TrainResult
 
@@ -78,18 +78,18 @@ def adapt(null: TrainResult, field: str, strength: float = 8.0, batches: int = 2
 
 
 def strength_sweep(policy: TrainResult, field: str, strengths: Sequence[float]) -> list[Rollout]:
-    """The policy's 8 test reaches in a ``field`` curl field at each of ``strengths`` (N·s/m).
+    """The policy's 8 test reaches in a ``field`` curl field at each of ``strengths`` (N·s/m), in order.
 
-    One batched simulation for all strengths (:class:`~motorkit.fields.FieldBatch`), split back into
-    one :class:`~motorkit.rollouts.Rollout` per strength, in order.
+    One closed loop for all strengths (:func:`~motorkit.rollouts.rollout_together`), each strength with
+    the noise of :meth:`TrainResult.evaluate`, so that only the field differs between them (k = 0 is the
+    catch trial of ``evaluate(..., catch=True)``).
     """
-    targets = policy.env.test_targets()
-    fields = FieldBatch.strengths(field, strengths, len(targets))
-    trials = rollout(policy.simulator, targets.repeat(len(strengths), 1), fields, config=policy.config.to_dict())
-    parts = trials.split(len(strengths))
-    for part, k in zip(parts, strengths):
+    n = len(strengths)
+    trials = rollout_together([policy.simulator] * n, [policy.env.test_trials()] * n,
+                              [ForceField(field, k) for k in strengths], configs=[policy.config.to_dict()] * n)
+    for part, k in zip(trials, strengths):
         part.config["strength"] = float(k)
-    return parts
+    return trials
 
 
 def settle_batch(batches: Sequence[int], lateral: Sequence[float], fraction: float = 0.25) -> int | None:

@@ -277,3 +277,13 @@ def potent_fraction(hidden: np.ndarray, readout: np.ndarray) -> float:
     flat = flat - flat.mean(axis=0)
     basis = np.linalg.qr(np.asarray(readout, dtype=float).T)[0]  # (H, M), orthonormal
     return float(((flat @ basis) ** 2).sum() / (flat**2).sum())
+
+
+def subspace_occupancy(hidden: np.ndarray, pca: PCA, k: int = 3) -> np.ndarray:
+    """At each step, the share of the variance across conditions of ``hidden`` (B, T+1, H) that lies in
+    ``pca``'s top-``k`` axes (T+1,); NaN where the conditions do not differ (the common initial state).
+    Shows when activity enters and leaves a subspace, e.g. the preparatory one (Elsayed et al. 2016)."""
+    dependent = hidden - hidden.mean(axis=0, keepdims=True)
+    inside = ((dependent @ pca.components_[:k].T) ** 2).sum(axis=(0, 2))
+    total = (dependent**2).sum(axis=(0, 2))
+    return np.divide(inside, total, out=np.full(total.shape, np.nan), where=total > 1e-12)

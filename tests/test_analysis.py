@@ -266,3 +266,15 @@ def test_potent_fraction_counts_only_what_the_readout_sees() -> None:
     assert analysis.potent_fraction(seen, readout) == pytest.approx(1.0)
     assert analysis.potent_fraction(unseen, readout) == pytest.approx(0.0, abs=1e-12)
     assert 0 < analysis.potent_fraction(seen + unseen, readout) < 1
+
+
+def test_subspace_occupancy_follows_the_activity_from_one_subspace_to_another() -> None:
+    rng = np.random.default_rng(2)
+    hidden = np.zeros((6, 10, 5))
+    hidden[:, 1:5, 0] = rng.standard_normal((6, 4))  # first the conditions differ along unit 0
+    hidden[:, 5:, 1] = rng.standard_normal((6, 5))  # then along unit 1
+    pca = analysis.fit_pca(hidden[:, 1:5], n_components=1)
+    share = analysis.subspace_occupancy(hidden, pca, k=1)
+    assert np.isnan(share[0])  # the common initial state
+    np.testing.assert_allclose(share[1:5], 1.0)
+    np.testing.assert_allclose(share[5:], 0.0, atol=1e-12)

@@ -83,6 +83,11 @@ def test_strength_sweep_matches_one_rollout_per_strength():
         np.testing.assert_allclose(trials.hand, single.hand, atol=1e-5)
         np.testing.assert_allclose(trials.endpoint_load, single.endpoint_load, atol=1e-4)
         assert trials.config["strength"] == k
+    noisy = replace(TINY, proprioception_noise=1e-3, vision_noise=1e-3, command_noise=0.05, hidden_noise=0.01)
+    env, policy = training.build(noisy)
+    result = training.TrainResult(policy, env, noisy, TrainingLog(), None)
+    at_zero = adaptation.strength_sweep(result, "cw", [0.0, 8.0])[0]  # the noise of evaluate: only the field differs
+    np.testing.assert_allclose(at_zero.hand, result.evaluate(ForceField("cw", 8.0), catch=True).hand, atol=1e-6)
     with pytest.raises(ValueError):
         FieldBatch.strengths("cw", [0.0, 8.0, 16.0], 1).trial_matrices(4)
 
