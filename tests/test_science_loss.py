@@ -151,8 +151,8 @@ def test_jerk_cost_spikes_the_whole_loss(m: dict) -> None:
 
 def test_per_batch_larger_batch_ends_lower_beyond_the_spread(m: dict) -> None:
     """'Per batch: yes': what the largest batch gains over the smallest, network by network (mean), is
-    more than the spread of the final loss between networks, and 'in every network the smallest batch
-    ends highest'."""
+    more than the spread of the final loss between networks, and 'on average over the networks the
+    smallest batch ends highest' (network by network it can come second: a few hundredths of a cm)."""
     final = np.asarray(m["final_loss_by_batch_size_and_seed"], dtype=float)
     effect = sweeps.effect_against_spread(dict(zip(m["batch_sizes"], final)))
     gain, between = effect["gain"], effect["spread"]
@@ -160,7 +160,7 @@ def test_per_batch_larger_batch_ends_lower_beyond_the_spread(m: dict) -> None:
     assert m["batch_gain_mean_cm"] == pytest.approx(effect["mean"])
     assert m["final_loss_between_network_sd_cm"] == pytest.approx(between)
     assert gain.mean() > between
-    assert np.all(final[0] > final[1:].max(axis=0))
+    assert final[0].mean() > final[1:].mean(axis=1).max()
 
 
 def test_per_batch_gain_is_mostly_over_by_the_second_batch_size(m: dict) -> None:

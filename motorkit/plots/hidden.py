@@ -159,7 +159,7 @@ def plot_occupancy(ax: Axes, occupancy: dict[str, np.ndarray], dt: float, colors
     t = 1000 * dt * np.arange(len(next(iter(occupancy.values()))))
     for (label, (first, last)), shade in zip(epochs.items(), ("0.9", "0.8", "0.7")):
         ax.axvspan(1000 * dt * first, 1000 * dt * last, color=shade, zorder=0, lw=0)
-        ax.text(1000 * dt * (first + last) / 2, 1.02, label, ha="center", va="bottom", fontsize=8.5,
+        ax.text(1000 * dt * (first + last) / 2, 0.02, label, ha="center", va="bottom", fontsize=9,
                 transform=ax.get_xaxis_transform())
     for label, values in occupancy.items():
         ax.plot(t, values, color=colors[label], lw=2, label=label)
@@ -195,7 +195,7 @@ def plot_rotation_plane(ax: Axes, proj: np.ndarray, dt: float, colors: Sequence 
                                                                   "color": c, "lw": 1.2})
     ax.set_aspect("equal", adjustable="datalim")
     return finish(ax, "rotation plane, axis 1", "rotation plane, axis 2",
-                  f"Plane of fastest rotation, first {1000 * dt * (n - 1):.0f} ms")
+                  f"Plane of fastest rotation, {1000 * dt * (n - 1):.0f} ms")
 
 
 # --------------------------------------------------------------------------------------------------
