@@ -202,6 +202,12 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("movement_time_max_s", "arm: longest movement time (s)"),
         ("gen_book_max_cm", "arm, generalization set: worst endpoint error (cm)"),
         ("gen_poster_other_min_cm", "poster-style arm, other postures: smallest endpoint error (cm)"),
+        ("pre_cue_drift_cm", "arm: drift before the go cue (cm)"),
+        ("no_go_drift_cm", "arm: drift on no-go trials (cm)"),
+        ("rt_ms", "arm: reaction time from the cue (ms)"),
+        ("scatter_cm", "arm: endpoint scatter over noisy repeats (cm)"),
+        ("parts_recipe_cw_end_cm", "arm, first CW exposure: endpoint error (cm)"),
+        ("parts_no_pushes_cw_end_cm", "arm trained without pushes, first CW exposure: endpoint error (cm)"),
     ],
     "03_adaptation": [
         ("cw_first_exposure_lateral_cm", "arm, CW: first exposure (cm)"),
@@ -221,6 +227,9 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
     "05_pca": [
         ("rotation_fraction", "rotational fraction of the dynamics"),
         ("pca_end_decoding_r2_pc2", "end states: decoding R² from 2 PCs"),
+        ("potent_delay", "delay: output-potent share of the activity"),
+        ("potent_movement", "movement: output-potent share of the activity"),
+        ("align_movement_in_delay", "movement activity in the delay's subspace (alignment index)"),
     ],
     "06_interventions": [
         ("perturb_pc_vs_random_ratio", "pulses: top-PC over random effect"),
@@ -236,6 +245,7 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("workspace_aftereffect_error_extrinsic_cm", "after-effects at B, from the extrinsic prediction (cm)"),
         ("workspace_aftereffect_error_intrinsic_cm", "after-effects at B, from the intrinsic prediction (cm)"),
         ("workspace_index_at_a", "adaptation index at posture A (one-posture recipe)"),
+        ("late_go_endpoint_error_cm", "go cue later than any trained: endpoint error (cm)"),
     ],
     "08_savings": [
         ("savings_ratio", "savings: FF1 over FF2 batches to criterion"),
