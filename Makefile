@@ -5,7 +5,7 @@
 #   make test    the same set-up (JupyterLab included), then pytest: unit tests, every chapter executed,
 #                the book built, the built book checked in headless Chromium, chapter 1 run live in JupyterLab
 #   make seeds   execute every chapter again with seeds 1 and 2 and check every claim on each build
-#                (about half an hour; not part of make test: run it before changing a chapter's claims)
+#                (about an hour and a half; not part of make test: run it before changing a chapter's claims)
 #   make lab     JupyterLab on _build/lab/notebooks/ (a working copy of notebooks/: the committed notebooks
 #                are never written; live runs write metrics to _build/lab/metrics/), chapters live with widgets
 #   make student the student edition into _build/student/: every chapter without the exercises' solutions
