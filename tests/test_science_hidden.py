@@ -58,19 +58,15 @@ def test_trajectories_start_together_explore_and_converge(pca: dict) -> None:
     assert end > start, "the text says the reaches end further apart than they start"
 
 
-def test_exploration_comes_in_two_waves_timed_by_the_hand(pca: dict) -> None:
-    """The spread peaks, falls to less than half, and peaks again, lower; the first peak comes when the
-    hand speeds up fastest, the second when it slows down fastest (each within 80 ms), the dip close to
-    peak hand speed."""
-    assert len(pca["pca_spread_peaks_ms"]) == 2
-    first_ms, second_ms = pca["pca_spread_peaks_ms"]
-    first, dip, second = pca["pca_spread_first_peak"], pca["pca_spread_dip"], pca["pca_spread_second_peak"]
-    assert first_ms < pca["pca_spread_dip_ms"] < second_ms
-    assert dip < 0.5 * first and dip < second < first
-    assert first == pca["pca_spread_max"]  # "to its largest value"
+def test_exploration_is_timed_by_the_hand(pca: dict) -> None:
+    """The spread peaks, at its largest value, when the hand speeds up fastest (within 80 ms), and has
+    fallen to less than half of that by peak hand speed, still above the end. (A second, lower wave while
+    the hand slows down shows in some networks only, and is not claimed for all.)"""
+    first_ms = pca["pca_spread_peaks_ms"][0]
+    assert pca["pca_spread_first_peak"] == pca["pca_spread_max"]
     assert abs(first_ms - pca["pca_speeding_up_ms"]) <= 80
-    assert abs(second_ms - pca["pca_slowing_down_ms"]) <= 80
-    assert abs(pca["pca_spread_dip_ms"] - pca["pca_peak_speed_ms"]) <= 80  # "close to"
+    assert first_ms < pca["pca_peak_speed_ms"]
+    assert pca["pca_spread_end"] < pca["pca_spread_mid"] < 0.5 * pca["pca_spread_first_peak"]
 
 
 def test_end_states_encode_the_target_beyond_the_first_two_components(pca: dict) -> None:
