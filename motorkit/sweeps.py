@@ -123,6 +123,8 @@ def run_sweep(configs: Sequence[TrainConfig], n_jobs: int = 2, backend: str = "l
             runs[i] = SweepRun(config, TrainingLog(load_checkpoint(cache_dir(config))["log"]), cache_dir(config))
     todo = [i for i in range(len(configs)) if i not in runs]
     jobs = [[todo[k] for k in job] for job in ensembles([configs[i] for i in todo], n_jobs, together)]
+    if not jobs:  # everything was cached: no worker to start (joblib warns about an empty generator)
+        return [runs[i] for i in range(len(configs))]  # type: ignore[misc]
     with warnings.catch_warnings(), joblib.parallel_config(
             backend=backend, n_jobs=n_jobs, inner_max_num_threads=1 if backend == "loky" else None):
         # loky replaces a worker whose memory grew by 300 MB (compiled graphs do that) and warns; the

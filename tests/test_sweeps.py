@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def test_sweep_on_local_processes_keeps_input_order() -> None:
     assert [(r.config.seed, r.config.batch_size) for r in runs] == [(0, 4), (1, 16), (2, 8)]
     assert all(len(r.log) == 2 and (r.out / "checkpoint.pt").exists() for r in runs)
     assert runs[0].log[-1]["loss"] != runs[1].log[-1]["loss"]
+    with warnings.catch_warnings():  # all cached now: loaded here, without a worker or a warning
+        warnings.simplefilter("error")
+        again = run_sweep(configs, n_jobs=2, progress=False)
+    assert [r.log[-1]["loss"] for r in again] == [r.log[-1]["loss"] for r in runs]
 
 
 def test_sweep_on_a_local_dask_cluster() -> None:
