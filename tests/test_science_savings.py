@@ -51,6 +51,7 @@ def test_the_networks_show_savings_after_the_washout(sv: dict) -> None:
     early = {k: np.asarray(v) for k, v in sv["early_error_cm"].items()}
     assert early["FF2"].mean() < early["FF1"].mean() and (early["FF2"] < early["FF1"]).sum() > len(early["FF1"]) / 2
     assert _arr(sv, "ff2_early_rate").mean() > _arr(sv, "ff1_early_rate").mean()
+    assert _arr(sv, "ff2_start_error_cm").mean() < _arr(sv, "ff1_start_error_cm").mean()  # "part of it is where FF2 starts"
     ff1, ff2 = _arr(sv, "ff1_batches_to_criterion"), _arr(sv, "ff2_batches_to_criterion")
     assert sv["savings_ratio"] > 1 and (ff2 < ff1).sum() > len(ff1) / 2
 
