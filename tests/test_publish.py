@@ -223,6 +223,16 @@ def test_seeds_run_executes_each_seed_and_reports_which_claims_held(tmp_path: Pa
     assert (other / "seeds" / "1" / "cache").resolve() == (other / "cache").resolve()
     assert (root / "_build" / "seeds" / "robustness.json").read_text() == json.dumps(report, indent=1, sort_keys=True) + "\n"
     assert run_publish(root, "execute", "3").returncode != 0  # seed numbers belong to 'seeds' only
+    # a claim restated: the builds already there are checked again, nothing executed
+    test_file = root / "tests" / "test_science_toy.py"
+    test_file.write_text(test_file.read_text().replace("< 1.5", "< 2.5"))
+    executed = (root / "_build" / "seeds" / "2" / "executed" / "timings.json").stat().st_mtime_ns
+    proc = run_publish(root, "seeds", "0", "1", "2", "--check-only")
+    assert proc.returncode == 0 and "executing" not in proc.stdout, proc.stdout + proc.stderr
+    assert (root / "_build" / "seeds" / "2" / "executed" / "timings.json").stat().st_mtime_ns == executed
+    assert json.loads((root / "book" / "robustness.json").read_text())["all_claims_hold"]
+    proc = run_publish(root, "seeds", "5", "--check-only")
+    assert proc.returncode == 1 and "no executed build of seed 5" in proc.stderr
 
 
 def test_glue_values_glues_numpy_scalars_as_python_numbers(monkeypatch) -> None:

@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="execute only this chapter (repeatable), e.g. --only 01_effectors")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per cell (default: none)")
     parser.add_argument("--no-strict", action="store_true", help="do not fail the build on Sphinx warnings")
+    parser.add_argument("--check-only", action="store_true",
+                        help="with 'seeds': check the seed builds already executed, without executing them "
+                             "again (after restating claims and re-executing the chapters they touch)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     parser.add_argument("--build-dir", type=Path, default=None, metavar="DIR",
                         help="the build folder, as MOTORKIT_BUILD_DIR=DIR (default: $MOTORKIT_BUILD_DIR, "
@@ -71,11 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("'lab' comes first: python -m motorkit.publish lab [options]")
     if args.seeds and args.command != "seeds":
         parser.error("seed numbers go with the 'seeds' command only")
+    if args.check_only and args.command != "seeds":
+        parser.error("--check-only goes with the 'seeds' command only")
     try:
         if args.command == "seeds":
             if not args.seeds:
                 parser.error("'seeds' needs at least one seed, e.g. python -m motorkit.publish seeds 1 2")
-            report = run_seeds(root, args.seeds, parameters, args.timeout, build=out)
+            report = run_seeds(root, args.seeds, parameters, args.timeout, build=out, execute=not args.check_only)
             return 0 if report["all_claims_hold"] else 1
         if args.command == "check":
             print(f"[publish] {len(check(root))} chapter notebook(s), each with one '{PARAMETERS_TAG}' cell")

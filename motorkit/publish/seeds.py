@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from motorkit.io import build_dir, shown_path
+from motorkit.publish.chapters import PublishError
 from motorkit.publish.gate import execute_all
 
 #: Where the report is written, under the build folder, and the committed copy the appendix falls back on.
@@ -132,11 +133,13 @@ def _summary(seed_reports: dict[str, dict[str, Any]], claims: dict[str, str]) ->
 
 
 def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | None = None,
-              timeout: float | None = None, build: Path | None = None) -> dict[str, Any]:
+              timeout: float | None = None, build: Path | None = None, execute: bool = True) -> dict[str, Any]:
     """Execute the book with each of ``seeds``, check every claim on each build, write the report.
 
     ``build`` is the main build folder (default :func:`motorkit.io.build_dir`): the seed builds go
-    into its ``seeds/`` folder and share its model cache, and it holds the report.
+    into its ``seeds/`` folder and share its model cache, and it holds the report. ``execute=False``
+    checks the seed builds already there (after claims were restated and the chapters they touch
+    re-executed per seed) without executing every chapter again.
     """
     root = root.resolve()
     main = (build_dir(root) if build is None else build).resolve()
@@ -144,6 +147,12 @@ def run_seeds(root: Path, seeds: Sequence[int], parameters: dict[str, Any] | Non
     builds = {}
     for seed in seeds:
         build = seed_build(main, seed)
+        if not execute:
+            if not (build / "executed" / "timings.json").is_file():
+                raise PublishError(f"no executed build of seed {seed} in {shown_path(build, root)} to check: "
+                                   "run the seeds without --check-only first")
+            builds[str(seed)] = build
+            continue
         share_model_cache(main, build)
         print(f"[seeds] seed {seed}: executing every chapter into {shown_path(build, root)}", flush=True)
         execute_all(root, {**(parameters or {}), "seed": seed}, build=build, timeout=timeout)
