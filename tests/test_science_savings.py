@@ -45,12 +45,12 @@ def test_ff1_is_learned_and_the_washout_returns_the_index_and_the_accuracy(sv: d
 
 
 def test_the_networks_show_savings_after_the_washout(sv: dict) -> None:
-    """FF2 has a lower early error than FF1 on average and in most networks (not always in every one), a
-    higher early rate on average, and reaches the criterion sooner on average (ratio above 1) and in most
-    networks."""
+    """FF2 has a lower early error than FF1 on average and in most networks (not always in every one), and
+    reaches the criterion sooner on average (ratio above 1) and in most networks. (The early rate is
+    reported, not claimed: over seeds it is faster in FF2 on average for some and slower for others.)"""
     early = {k: np.asarray(v) for k, v in sv["early_error_cm"].items()}
     assert early["FF2"].mean() < early["FF1"].mean() and (early["FF2"] < early["FF1"]).sum() > len(early["FF1"]) / 2
-    assert _arr(sv, "ff2_early_rate").mean() > _arr(sv, "ff1_early_rate").mean()
+    assert len(sv["ff2_early_rate"]) == len(sv["ff1_early_rate"]) == len(early["FF1"])  # reported per network
     assert _arr(sv, "ff2_start_error_cm").mean() < _arr(sv, "ff1_start_error_cm").mean()  # "part of it is where FF2 starts"
     ff1, ff2 = _arr(sv, "ff1_batches_to_criterion"), _arr(sv, "ff2_batches_to_criterion")
     assert sv["savings_ratio"] > 1 and (ff2 < ff1).sum() > len(ff1) / 2
@@ -123,14 +123,14 @@ def test_ccw_after_cw_starts_from_the_cw_prediction(sv: dict) -> None:
     assert sv["interference_ratio"] == pytest.approx(np.mean(after / alone))  # the ratio the text reports
 
 
-def test_the_two_state_model_fits_better_than_one_state_with_a_dominant_slow_process(sv: dict) -> None:
-    """Two processes fit the index better than one; per batch both learn more and retain less than people's
-    per trial, and the slow process holds more of the adaptation at the end of FF1 than in people; the
-    model's slow state is nearly washed out at the end of NF2 (below 0.1)."""
+def test_the_two_state_model_fits_better_than_one_state(sv: dict) -> None:
+    """Two processes fit the index better than one (if only a little); the fast one learns and forgets more
+    than the slow one, and per batch both learn more than people's per trial; the model's slow state is
+    nearly washed out at the end of NF2 (below 0.1). (The slow share at the end of FF1 and the retention
+    factors against people's are reported, not claimed: they differ widely between seeds.)"""
     assert sv["two_state_rms"] < sv["one_state_rms"]
     fit, people = sv["two_state_params"], sv["smith_2006_params"]
     assert fit["b_fast"] > fit["b_slow"] and fit["a_fast"] < fit["a_slow"]
     assert fit["b_fast"] > people["b_fast"] and fit["b_slow"] > people["b_slow"]
-    assert fit["a_slow"] < people["a_slow"] and fit["a_fast"] < people["a_fast"]
-    assert sv["two_state_slow_share_ff1"] > sv["smith_2006_slow_share"]
+    assert 0 < sv["two_state_slow_share_ff1"] < 1
     assert sv["two_state_slow_end_nf2"] < 0.1
