@@ -255,6 +255,8 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("workspace_aftereffect_error_intrinsic_cm", "after-effects at B, from the intrinsic prediction (cm)"),
         ("workspace_index_at_a", "adaptation index at posture A (one-posture recipe)"),
         ("late_go_endpoint_error_cm", "go cue later than any trained: endpoint error (cm)"),
+        ("direction_catch_unpractised_ch3_cm", "chapter 3's recipe on one direction: after-effects elsewhere (cm)"),
+        ("direction_catch_unpractised_gentle_cm", "gentle recipe on one direction: after-effects elsewhere (cm)"),
     ],
     "08_savings": [
         ("savings_ratio", "savings: FF1 over FF2 batches to criterion"),
@@ -262,7 +264,11 @@ KEY_NUMBERS: dict[str, list[tuple[str, str]]] = {
         ("nf2_shift_fraction_remaining", "fraction of FF1's preparatory shift left after washout"),
         ("savings_ratio_shift_removed", "savings with the shift removed"),
         ("interference_ratio", "CCW after CW over CCW alone, batches to criterion"),
+        ("ff1_early_rate_mean", "FF1: early rate (share of the excess error per batch)"),
+        ("ff2_early_rate_mean", "FF2: early rate (share of the excess error per batch)"),
         ("two_state_slow_share_ff1", "two-state model: slow share at the end of FF1"),
+        ("two_state_a_fast", "two-state model: fast retention a_f"),
+        ("two_state_a_slow", "two-state model: slow retention a_s"),
     ],
 }
 
