@@ -159,14 +159,15 @@ def test_after_effects_at_b_are_closer_to_the_intrinsic_prediction(ge: dict) -> 
 
 def test_learned_force_extrapolates_to_faster_reaches(ge: dict) -> None:
     """Every length keeps an index of at least 0.7, the longest too, at more than 1.3 times the practised
-    peak speed; the shortest reads higher than the practised one."""
+    peak speed; beyond the practised length the index falls with every step in length. (Shorter reaches
+    vary from network to network, and are not claimed.)"""
     reach = list(np.asarray(ge["amplitude_reach_cm"]))
     index = np.asarray(ge["amplitude_generalization"])
     speed = np.asarray(ge["amplitude_peak_speed_m_s"])
     practised = reach.index(10.0)
     assert np.all(index >= 0.7)
     assert speed[-1] > 1.3 * speed[practised] and index[-1] >= 0.7
-    assert index[0] > index[practised]
+    assert np.all(np.diff(index[practised:]) < 0)
 
 
 def test_one_learned_force_over_and_under_compensates(ge: dict) -> None:
