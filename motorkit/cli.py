@@ -16,7 +16,8 @@ from typing import NoReturn, Sequence
 
 from motorkit.bodies import EFFECTORS, POSTURE_UNIT
 from motorkit.fields import FIELDS, ForceField, ViscousField, make_field
-from motorkit.tasks import STARTS
+from motorkit.policy import Intervention
+from motorkit.tasks import STARTS, TaskConfig
 
 
 class _Parser(argparse.ArgumentParser):
@@ -158,6 +159,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_start(evaluate, "start the reaches")
     evaluate.add_argument("--reach", type=_non_negative_float, default=None, metavar="METRES",
                           help="distance of the 8 targets from the start (default: the task's)")
+    evaluate.add_argument("--bump", type=_finite_float, nargs=4, default=None,
+                          metavar=("ONSET_MS", "DURATION_MS", "FORCE_N", "ANGLE_DEG"),
+                          help="a force pulse at the hand, ONSET_MS after the go cue, towards ANGLE_DEG "
+                               "(from +x, counter-clockwise)")
+    evaluate.add_argument("--target-jump", type=_finite_float, nargs=3, default=None,
+                          metavar=("ONSET_MS", "DX_CM", "DY_CM"),
+                          help="the target moves by (DX, DY) ONSET_MS after the go cue")
+    evaluate.add_argument("--cursor-jump", type=_finite_float, nargs=3, default=None,
+                          metavar=("ONSET_MS", "DX_CM", "DY_CM"),
+                          help="what the network sees of the hand is shifted by (DX, DY) from ONSET_MS "
+                               "after the go cue on")
     evaluate.add_argument("--out", required=True, metavar="FILE.npz")
 
     protocol = sub.add_parser("protocol", help="train a checkpoint through a sequence of blocks (e.g. savings)")
@@ -270,7 +282,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         go = round(args.go_ms / 1000 / config.dt)
         if go >= config.n_steps:
             raise ValueError(f"--go-ms {args.go_ms:g} is past the {1000 * config.duration:g} ms episode")
-    record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach, go=go)
+    task = config.task_config()
+    interventions = _perturbations(args, task, task.test_go_step if go is None else go)
+    record = result.evaluate(field, catch=args.catch, seed=args.seed, start=start, reach=args.reach, go=go,
+                             interventions=interventions)
     record.config["checkpoint"] = str(Path(args.checkpoint).resolve())
     record.save(out)
     summary = record.metrics()
@@ -283,6 +298,23 @@ def _evaluate(args: argparse.Namespace) -> int:
             summary["adaptation_index_viscous"] = record.adaptation_index(ViscousField(viscosity))
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _perturbations(args: argparse.Namespace, task: TaskConfig, go: int) -> list[Intervention]:
+    """The perturbations ``--bump``, ``--target-jump`` and ``--cursor-jump`` ask for (times from the go cue)."""
+    from motorkit import perturbations
+
+    asked = [flag for flag in ("bump", "target_jump", "cursor_jump") if getattr(args, flag) is not None]
+    if asked and go >= task.n_steps:
+        raise ValueError(f"--{asked[0].replace('_', '-')} is timed from the go cue, and --no-go has none")
+    out: list[Intervention] = []
+    if args.bump is not None:
+        out.append(perturbations.bump(task, go, *args.bump))
+    for flag, make in (("target_jump", perturbations.target_jump), ("cursor_jump", perturbations.cursor_jump)):
+        if getattr(args, flag) is not None:
+            onset, dx, dy = getattr(args, flag)
+            out.append(make(task, go, onset, dx / 100, dy / 100))
+    return out
 
 
 def _protocol(args: argparse.Namespace) -> int:

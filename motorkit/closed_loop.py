@@ -9,21 +9,23 @@ Noise is drawn up front from a seeded ``torch.Generator``.
 One driver, :class:`EpisodeRunner`, runs whole episodes for training (compiled, ``unroll`` steps per
 call, gradients through everything) and for tests (eager, every state recorded), with the same
 perturbations in both: each trial's external force law (:class:`motorkit.fields.HandLoad`: force
-fields, channels) and any hidden-state intervention (:class:`motorkit.policy.Intervention`: pulses,
-clamps, ablations, transplants), applied at the steps of its window.
+fields, channels) and any intervention (:class:`motorkit.policy.Intervention`), applied at the steps
+of its window to the signal its ``site`` names: the hidden state (pulses, clamps, ablations,
+transplants), the target shown, what the eye and the muscle sensors send, and the force at the hand
+(:mod:`motorkit.perturbations`: bumps, target and cursor jumps, rotations, silenced senses).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import torch
 
 from motorkit.fields import HandLoad
 from motorkit.ensemble import StackedPolicy
-from motorkit.policy import GRUPolicy, Intervention
+from motorkit.policy import SITES, GRUPolicy, Intervention
 from motorkit.tasks import CentreOutReach, Schedule, TaskConfig, Trials
 
 #: Inductor's options for the episode: a C++ wrapper calls the kernels (measured: 10% faster per batch at
@@ -78,6 +80,53 @@ class StepOutput(NamedTuple):
 Trace = StepOutput
 #: What the loss reads of an episode: only these leave the compiled chunks in training.
 LOSS_OUTPUTS: tuple[str, ...] = ("command", "hand", "hidden")
+
+
+Hook = Callable[[torch.Tensor], torch.Tensor]
+
+
+class Hooks(NamedTuple):
+    """One step's interventions, a function per site (:data:`motorkit.policy.SITES`; None: untouched):
+    ``hidden`` (B, H) after the GRU update, ``target`` the target shown (B, 2), ``vision`` the hand
+    position reaching the eye (B, 2) and ``proprioception`` the muscle signals (B, 2M) as they enter
+    their delay lines, ``hand`` the external force at the hand (B, 2, N)."""
+
+    hidden: Optional[Hook] = None
+    target: Optional[Hook] = None
+    vision: Optional[Hook] = None
+    proprioception: Optional[Hook] = None
+    hand: Optional[Hook] = None
+
+
+
+def step_hooks(interventions: Sequence[Intervention], inputs: Sequence[Sequence[torch.Tensor]], k: int) -> Hooks:
+    """The :class:`Hooks` of step ``k`` of a chunk: each site's interventions applied in order, with
+    ``inputs[i]`` intervention ``i``'s window and per-step data for the chunk's steps."""
+    hooks: dict[str, Hook] = {}
+    for site in SITES:
+        own = [(iv, data) for iv, data in zip(interventions, inputs) if iv.site == site]
+        if own:
+            def hook(x: torch.Tensor, own: list = own) -> torch.Tensor:
+                for intervention, data in own:
+                    x = intervention.apply(x, *(d[k] for d in data))
+                return x
+            hooks[site] = hook
+    return Hooks(**hooks)
+
+
+def moved_goal(schedule: Schedule, trials: Trials, interventions: Sequence[Intervention],
+               series: Sequence[Sequence[torch.Tensor]]) -> Schedule:
+    """The schedule whose goal, once the go cue has come, moves with the target the network is shown:
+    a target-site intervention (a target jump) moves what the loss asks for as it moves what is seen."""
+    moving = [(iv, window, data) for iv, (window, *data) in zip(interventions, series) if iv.site == "target"]
+    if not moving:
+        return schedule
+    goal = schedule.goal
+    going = (torch.arange(len(goal), device=goal.device)[:, None] >= trials.go[None])[..., None]
+    for iv, window, data in moving:
+        steps = [iv.apply(goal[t], window[t], *(d[t] for d in data)) for t in range(len(goal))]
+        goal = torch.where(going, torch.stack(steps), goal)
+    return schedule._replace(goal=goal)
 
 
 def announce_eager_fallback(reason: BaseException | str) -> None:
@@ -163,28 +212,37 @@ class Simulator:
         cue: torch.Tensor,
         load: HandLoad,
         noise: Noise,
-        hook: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        hooks: Hooks = Hooks(),
     ) -> tuple[State, StepOutput]:
         """Advance one time step: observe, act, apply the external force, integrate the effector (motornet's Euler).
 
         ``cue`` (B, 3) is what the task shows this step: the target and the go signal
         (:class:`motorkit.tasks.Schedule`);
         ``load`` each trial's external force law (:class:`motorkit.fields.HandLoad`), applied at the hand
-        state the step starts from.
+        state the step starts from; ``hooks`` this step's interventions, site by site.
         """
         eff = self.effector
+        if hooks.target is not None:
+            cue = torch.cat([hooks.target(cue[:, :2]), cue[:, 2:]], dim=-1)
         obs = torch.cat([cue, state.vision[:, 0], state.proprioception[:, 0]], dim=-1)
-        command, hidden = self.policy(obs, state.hidden, hook)
+        command, hidden = self.policy(obs, state.hidden, hooks.hidden)
         hidden = hidden + noise.hidden
         force = load.force(eff.joint2cartesian(state.joint)) + noise.push
+        if hooks.hand is not None:
+            force = hooks.hand(force)
         action = eff.muscle.clip_activation(command * (1 + noise.command) + noise.action)
         states = {"joint": state.joint, "muscle": state.muscle, "geometry": state.geometry}
         for _ in range(eff.n_ministeps):
             derivative = eff.ode(action, states, force, eff.default_joint_load)
             states = eff.integration_step(eff.minidt, derivative, states)
         hand = eff.joint2cartesian(states["joint"])
-        vision = torch.cat([state.vision[:, 1:], (hand[:, None, :2] + noise.vision[:, None])], dim=1)
+        seen = hand[:, :2] + noise.vision
+        if hooks.vision is not None:
+            seen = hooks.vision(seen)
+        vision = torch.cat([state.vision[:, 1:], seen[:, None]], dim=1)
         prop = self.proprioception(states["muscle"]) + noise.proprioception
+        if hooks.proprioception is not None:
+            prop = hooks.proprioception(prop)
         prop = torch.cat([state.proprioception[:, 1:], prop[:, None]], dim=1)
         new = State(hidden, states["joint"], states["muscle"], states["geometry"], vision, prop)
         return new, StepOutput(command, action, force, hand, hidden, states["joint"], states["muscle"])
@@ -217,13 +275,8 @@ class EpisodeRunner:
         """
         outs = []
         for k in range(cue.shape[0]):
-            hook = None
-            if interventions:
-                def hook(h: torch.Tensor, k: int = k) -> torch.Tensor:
-                    for intervention, data in zip(interventions, inputs):
-                        h = intervention.apply(h, *(x[k] for x in data))
-                    return h
-            state, out = self.sim.step(state, cue[k], load, Noise(*(n[k] for n in noise)), hook)
+            hooks = step_hooks(interventions, inputs, k)
+            state, out = self.sim.step(state, cue[k], load, Noise(*(n[k] for n in noise)), hooks)
             outs.append(out)
         return state, Trace(*(torch.stack(x) if name in keep else None
                               for name, x in zip(Trace._fields, zip(*outs))))
@@ -240,9 +293,13 @@ class EpisodeRunner:
         if torch.is_grad_enabled():  # every chunk then sees inputs that require grad: one compiled graph, not two
             state = State(*(s.detach().requires_grad_() for s in state))
         interventions = tuple(interventions)
+        for iv in interventions:
+            if iv.site not in SITES:
+                raise ValueError(f"{type(iv).__name__} acts at {iv.site!r}: the closed loop's sites are {', '.join(SITES)}")
         device = state.hidden.device
         series = [(iv.window(n_steps).to(device), *(x.to(device) for x in iv.series(n_steps)))
                   for iv in interventions]
+        schedule = moved_goal(schedule, trials, interventions, series)
         keep = Trace._fields if record else LOSS_OUTPUTS
         outs = []
         for t0 in range(0, n_steps, self.unroll):

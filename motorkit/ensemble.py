@@ -94,12 +94,16 @@ class StackedPolicy(nn.Module):
 
 
 @dataclass
-class OnMember(Intervention):
+class OnMember(Intervention, register=False):
     """``intervention`` acting on member ``member``'s trials only, of ``members`` stacked member-major."""
 
     intervention: Intervention
     member: int
     members: int
+
+    @property
+    def site(self) -> str:  # type: ignore[override]
+        return self.intervention.site
 
     @property
     def steps(self) -> Steps:  # type: ignore[override]

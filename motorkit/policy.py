@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, ClassVar, Sequence, Union
 
 import torch
 from torch import nn
@@ -70,19 +70,37 @@ def _steps_from_spec(spec: Any) -> Steps:
     return slice(spec["from"], spec["to"]) if isinstance(spec, dict) else [int(t) for t in spec]
 
 
+#: Where in the closed loop's step an intervention acts (:attr:`Intervention.site`): the hidden state
+#: (after the GRU update, before the readout), the target the network is shown (B, 2), what reaches the
+#: eye of the hand's position (B, 2) and the proprioceptive signals (B, 2M) as they enter their delay
+#: lines, and the external force at the hand (B, 2).
+SITES: tuple[str, ...] = ("hidden", "target", "vision", "proprioception", "hand")
+
+_KINDS: dict[str, type["Intervention"]] = {}
+
+
 class Intervention:
-    """A change to the hidden state at chosen steps, after the GRU update and before the readout.
+    """A change to one signal of the closed loop at chosen steps: by default the hidden state, after the
+    GRU update and before the readout; :attr:`site` says which signal (:data:`SITES`;
+    :mod:`motorkit.perturbations` acts on the body and the senses).
 
     The closed loop (:class:`motorkit.closed_loop.EpisodeRunner`) applies every intervention the same
-    way in training and in tests: at step ``t`` it calls ``apply(h, window[t], *(x[t] for x in series))``
+    way in training and in tests: at step ``t`` it calls ``apply(x, window[t], *(x[t] for x in series))``
     with :meth:`window` (1 where it acts) and :meth:`series` (per-step data, time first), so that one
-    compiled graph serves every step. Subclasses say what the changed state is (:meth:`change`), and
+    compiled graph serves every step. Subclasses say what the changed signal is (:meth:`change`), and
     :meth:`spec` describes them as JSON, so that a training configuration can hold them
     (``TrainConfig.interventions``) and a network can learn under them.
     """
 
     steps: Steps
+    site: ClassVar[str] = "hidden"
     _tensors: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        """Every kind is known to :func:`from_spec` by its class name (``register=False``: a wrapper)."""
+        super().__init_subclass__(**kwargs)
+        if register:
+            _KINDS[cls.__name__] = cls
 
     def window(self, n_steps: int) -> torch.Tensor:
         """1 at the steps the intervention acts on, 0 elsewhere (n_steps,)."""
@@ -93,11 +111,11 @@ class Intervention:
         return ()
 
     def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
-        """The hidden state (B, H) as the intervention makes it."""
+        """The signal (B, ...; the hidden state (B, H) by default) as the intervention makes it."""
         raise NotImplementedError
 
     def apply(self, h: torch.Tensor, on: torch.Tensor | float = 1.0, *data: torch.Tensor) -> torch.Tensor:
-        """The state after this step's intervention: :meth:`change` where ``on`` is 1, ``h`` where it is 0."""
+        """The signal after this step's intervention: :meth:`change` where ``on`` is 1, ``h`` where it is 0."""
         return torch.where(torch.as_tensor(on, device=h.device) > 0, self.change(h, *data), h)
 
     def check(self, hidden: int) -> None:
@@ -119,11 +137,11 @@ class Intervention:
 
 
 def from_spec(spec: dict[str, Any]) -> Intervention:
-    """The intervention that :meth:`Intervention.spec` described."""
-    kinds = {cls.__name__: cls for cls in (Perturb, Clamp, ClampSubspace, Replace, Transplant, AddDifference)}
-    if spec.get("kind") not in kinds:
-        raise ValueError(f"unknown intervention {spec.get('kind')!r}: choose one of {', '.join(kinds)}")
-    cls = kinds[spec["kind"]]
+    """The intervention that :meth:`Intervention.spec` described: any kind defined in a module imported
+    so far (:mod:`motorkit.training` imports :mod:`motorkit.perturbations`'s)."""
+    if spec.get("kind") not in _KINDS:
+        raise ValueError(f"unknown intervention {spec.get('kind')!r}: choose one of {', '.join(_KINDS)}")
+    cls = _KINDS[spec["kind"]]
     args = {k: v for k, v in spec.items() if k != "kind"}
     args["steps"] = _steps_from_spec(args["steps"])
     for name in cls._tensors:
@@ -134,14 +152,15 @@ def from_spec(spec: dict[str, Any]) -> Intervention:
 
 @dataclass
 class Perturb(Intervention):
-    """Add ``delta`` (hidden,) or (B, hidden) to the hidden state at the chosen steps (a pulse)."""
+    """Add ``offset`` ((n,) or (B, n)) to the signal at the chosen steps: on the hidden state (hidden,) or
+    (B, hidden), a pulse; subclasses add it elsewhere (:mod:`motorkit.perturbations`)."""
 
     steps: Steps
-    delta: torch.Tensor
-    _tensors = ("delta",)
+    offset: torch.Tensor
+    _tensors = ("offset",)
 
-    def change(self, h: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
-        return h + self.delta.to(h)
+    def change(self, x: torch.Tensor, *data: torch.Tensor) -> torch.Tensor:
+        return x + self.offset.to(x)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from motorkit.ensemble import StackedPolicy, member_interventions
 from motorkit.fields import ForceField, TrialFields, ViscousField
 from motorkit.io import atomic_write, write_json
 from motorkit.loss import Batch
+from motorkit.perturbations import jumped_targets
 from motorkit.policy import Intervention
 from motorkit.tasks import Trials
 
@@ -153,8 +154,11 @@ def rollout(
 
     ``field`` is a :class:`~motorkit.fields.ForceField`, :class:`~motorkit.fields.FieldBatch` or
     :class:`~motorkit.fields.ForceChannel`.
-    ``interventions`` act on the hidden state after the GRU update and before the readout, at the
-    steps of each one's window (:class:`motorkit.policy.Intervention`), exactly as in training.
+    ``interventions`` act at the steps of each one's window on the signal its site names
+    (:class:`motorkit.policy.Intervention`: the hidden state, after the GRU update and before the
+    readout; :mod:`motorkit.perturbations`: the body and the senses), exactly as in training. The
+    record's target is where the target ends up after any :class:`~motorkit.perturbations.TargetJump`,
+    and its configuration holds every perturbation's spec (``perturbations``).
     """
     return rollout_together([sim], [trials], [field], catch, [interventions], seed, [config])[0]
 
@@ -195,7 +199,8 @@ def rollout_together(
     whole = Rollout(
         hand=hand[..., :2], velocity=hand[..., 2:], joint=with_start(first.joint, out.joint),
         action=out.action.transpose(0, 1).cpu().numpy(), endpoint_load=out.load.transpose(0, 1).cpu().numpy(),
-        hidden=with_start(first.hidden, out.hidden), target=batch.trials.target.cpu().numpy(),
+        hidden=with_start(first.hidden, out.hidden), target=torch.cat(
+            [jumped_targets(t.target, ivs) for t, ivs in zip(trials, interventions)]).cpu().numpy(),
         activation=muscle[:, :, 0], muscle=muscle, dt=cfg.dt,
     )
     records = whole.split(n)
@@ -203,6 +208,7 @@ def rollout_together(
         record.config = dict(config or {})
         record.config.update(field.describe())
         record.config.update(catch=catch, seed=seed, interventions=[type(i).__name__ for i in ivs],
+                             perturbations=[i.spec() for i in ivs if i.site != "hidden"],
                              go_step=own.go.cpu().tolist(), go_s=(cfg.dt * own.go.cpu().numpy()).round(6).tolist(),
                              no_go=(own.go >= n_steps).cpu().tolist())
     return records

@@ -31,6 +31,7 @@ from motorkit.fields import ForceChannel, ForceField, TrialFields, ViscousField,
 from motorkit.ensemble import StackedPolicy, check_shapes, member_interventions, networks
 from motorkit.loss import Batch, LossWeights, episode_loss
 from motorkit.policy import GRUPolicy, Intervention, from_spec
+import motorkit.perturbations  # noqa: F401  (its kinds of intervention, for from_spec)
 from motorkit.rollouts import Rollout, rollout, rollout_together
 from motorkit.tasks import CentreOutReach, TaskConfig
 from motorkit.traininglog import EVALUATED, INDEX, TrainingLog, evaluation_columns
@@ -64,8 +65,9 @@ class TrainConfig(TaskConfig):
     eval_every: int = 25
     channel_probe: bool = False  # evaluations also log the adaptation index on channel trials (force fields)
     probe_field: str = ""  # the curl field the adaptation index is measured against; "": the run's own field
-    interventions: tuple[str, ...] = ()  # hidden-state interventions the network learns (and is tested) under,
-    # each as the JSON of its spec (motorkit.policy.Intervention.spec; dicts and Intervention objects are accepted)
+    interventions: tuple[str, ...] = ()  # interventions the network learns (and is tested) under, hidden-state
+    # ones or perturbations, each as the JSON of its spec (motorkit.policy.Intervention.spec; dicts and
+    # Intervention objects are accepted)
     target_error_cm: float | None = None
     checkpoint_every: int = 100
     compile: bool = True
@@ -88,7 +90,7 @@ class TrainConfig(TaskConfig):
         self.force_field()  # validates field, strength and catch fraction
         if self.probe_field:
             make_field(self.probe_field, self.strength)
-        for intervention in self.hidden_interventions():  # validates them
+        for intervention in self.held_interventions():  # validates them
             intervention.check(self.hidden)
         if self.n_steps % self.unroll:
             raise ValueError(f"unroll={self.unroll} must divide the {self.n_steps} steps of an episode")
@@ -105,8 +107,9 @@ class TrainConfig(TaskConfig):
         """The field the adaptation index of the evaluations is measured against (``probe_field`` or the run's)."""
         return make_field(self.probe_field, self.strength) if self.probe_field else self.force_field()
 
-    def hidden_interventions(self) -> list[Intervention]:
-        """The hidden-state interventions the network learns and is tested under (``interventions``)."""
+    def held_interventions(self) -> list[Intervention]:
+        """The interventions the network learns and is tested under (``interventions``): hidden-state ones
+        (:mod:`motorkit.policy`) or perturbations of the body and senses (:mod:`motorkit.perturbations`)."""
         return [from_spec(json.loads(spec)) for spec in self.interventions]
 
     def loss_weights(self) -> LossWeights:
@@ -149,7 +152,7 @@ class TrainResult:
         """
         field = self.config.force_field() if field is None else field
         # an intervention the network learned under is part of it
-        interventions = [*self.config.hidden_interventions(), *kwargs.pop("interventions", ())]
+        interventions = [*self.config.held_interventions(), *kwargs.pop("interventions", ())]
         return rollout(self.simulator, self.env.test_trials(start, reach, go=go), field, catch=catch,
                        config=self.config.to_dict(), interventions=interventions, **kwargs)
 
@@ -299,7 +302,7 @@ def _start(config: TrainConfig, out: Path | None) -> _Run:
                                   f"with {init.config.hidden} hidden units")
         policy.load_state_dict(init.policy.state_dict())
     run = _Run(config, out, env, policy, torch.Generator().manual_seed(config.seed + 1), TrainingLog(), None,
-               Simulator(env, policy), config.hidden_interventions())
+               Simulator(env, policy), config.held_interventions())
     resumed = _resume_state(out, config)
     if resumed is not None:
         policy.load_state_dict(resumed["policy"])

@@ -137,6 +137,39 @@ def test_a_delayed_noisy_network_is_evaluated_at_any_cue_or_none_and_the_seed_fi
     assert proc.returncode == 1 and "past the 600 ms episode" in proc.stderr
 
 
+def test_perturbed_evaluations_differ_from_the_plain_one_only_from_the_perturbation(trained: Path,
+                                                                                       tmp_path: Path) -> None:
+    """--bump, --target-jump and --cursor-jump, timed from the go cue: with one --seed, the records are
+    equal up to where the perturbation reaches the loop, and the rollout file says what was applied."""
+    flags = {"plain": [], "bump": ["--bump", "100", "80", "4", "90"], "target": ["--target-jump", "0", "3", "0"],
+             "cursor": ["--cursor-jump", "150", "0", "2"]}
+    records = {}
+    for name, extra in flags.items():
+        proc = _run("evaluate", str(trained), "--seed", "5", *extra, "--out", str(tmp_path / f"{name}.npz"))
+        assert proc.returncode == 0, proc.stderr
+        records[name] = (Rollout.load(tmp_path / f"{name}.npz"),
+                         json.loads((tmp_path / f"{name}.json").read_text())["config"])
+    plain, config = records["plain"]
+    go, lag = config["go_step"][0], round(config["vision_delay"] / config["dt"])
+    assert config["perturbations"] == []
+    bumped, applied = records["bump"]
+    assert applied["perturbations"] == [{"kind": "Bump", "steps": {"from": go + 10, "to": go + 18},
+                                         "offset": pytest.approx([0.0, 4.0], abs=1e-6)}]
+    np.testing.assert_array_equal(bumped.hand[:, :go + 11], plain.hand[:, :go + 11])
+    np.testing.assert_allclose((bumped.endpoint_load - plain.endpoint_load)[:, go + 10:go + 18, 1], 4.0, atol=1e-5)
+    jumped, applied = records["target"]
+    assert applied["perturbations"][0]["steps"] == {"from": go + lag, "to": None}
+    np.testing.assert_array_equal(jumped.hidden[:, :go + lag + 1], plain.hidden[:, :go + lag + 1])
+    np.testing.assert_allclose(jumped.target - plain.target, np.broadcast_to([0.03, 0.0], (8, 2)), atol=1e-6)
+    shifted, applied = records["cursor"]
+    assert applied["perturbations"][0]["kind"] == "CursorJump"
+    seen = go + 15 + lag  # the shift reaches the eye at 150 ms and the network a visual delay later
+    np.testing.assert_array_equal(shifted.hidden[:, :seen + 1], plain.hidden[:, :seen + 1])
+    assert not np.array_equal(shifted.hidden[:, seen + 1], plain.hidden[:, seen + 1])
+    for name in ("bump", "target", "cursor"):
+        assert not np.array_equal(records[name][0].hand, plain.hand)
+
+
 def _one_line_error(capsys: pytest.CaptureFixture, code: int, expected: str, *argv: str) -> None:
     with pytest.raises(SystemExit) if code == 2 else _nullcontext():
         rc = main(list(argv))
@@ -165,6 +198,9 @@ class _nullcontext:
     (["evaluate", "x", "--start-deg", "45", "75", "--start-xy", "0", "0", "--out", "r.npz"], "not allowed with"),
     (["evaluate", "x", "--reach", "-0.1", "--out", "r.npz"], ">= 0"),
     (["evaluate", "x", "--go-ms", "100", "--no-go", "--out", "r.npz"], "not allowed with"),
+    (["evaluate", "x", "--bump", "100", "50", "4", "--out", "r.npz"], "expected 4 arguments"),
+    (["evaluate", "x", "--target-jump", "100", "1", "--out", "r.npz"], "expected 3 arguments"),
+    (["evaluate", "x", "--cursor-jump", "100", "1", "nan", "--out", "r.npz"], "expected a finite number"),
     (["train", "--effector", "arm26", "--field", "null", "--push-force", "1", "--out", "x"], "expected 2 arguments"),
     (["protocol", "x", "--out", "d"], "the following arguments are required: --blocks"),
     (["train", "--effector", "arm26", "--field", "cw", "--directions", "--out", "x"], "expected at least one"),
@@ -202,6 +238,12 @@ def test_bad_files_get_one_line_and_nothing_is_written(capsys, tmp_path: Path, t
     _one_line_error(capsys, 1, "leaves the arm26's reachable workspace", "evaluate", str(trained), "--reach", "0.5",
                     "--out", str(out))
     _one_line_error(capsys, 1, "reach must be > 0", "evaluate", str(trained), "--reach", "0", "--out", str(out))
+    _one_line_error(capsys, 1, "--bump is timed from the go cue, and --no-go has none", "evaluate", str(trained),
+                    "--no-go", "--bump", "100", "50", "4", "0", "--out", str(out))
+    _one_line_error(capsys, 1, "falls outside the 2000 ms episode", "evaluate", str(trained), "--target-jump", "3000",
+                    "1", "0", "--out", str(out))
+    _one_line_error(capsys, 1, "a bump needs a duration > 0 ms", "evaluate", str(trained), "--bump", "100", "0", "4",
+                    "0", "--out", str(out))
     _one_line_error(capsys, 1, "cannot write", "train", "--effector", "arm26", "--field", "cw", "--out",
                     "/proc/motorkit-cannot-write")
     _one_line_error(capsys, 1, "no motorkit checkpoint", "train", "--effector", "arm26", "--field", "cw",

@@ -9,7 +9,7 @@ import torch
 
 from motorkit.fields import ForceField
 from motorkit.policy import Clamp, ClampSubspace, Perturb
-from motorkit.closed_loop import LOSS_OUTPUTS, EpisodeRunner, Noise, Simulator
+from motorkit.closed_loop import LOSS_OUTPUTS, EpisodeRunner, Hooks, Noise, Simulator
 from motorkit.loss import episode_loss
 from motorkit.rollouts import Rollout, rollout
 from motorkit.tasks import CentreOutReach, TaskConfig
@@ -114,7 +114,7 @@ def test_interventions_change_hidden_state_where_asked() -> None:
     base = rollout(sim, targets)
     delta = torch.zeros(sim.policy.hidden_size)
     delta[0] = 5.0
-    pulsed = rollout(sim, targets, interventions=[Perturb(steps=[10], delta=delta)])
+    pulsed = rollout(sim, targets, interventions=[Perturb(steps=[10], offset=delta)])
     # hidden[t + 1] is the state after step t: identical before the pulse, unit 0 moved at it
     np.testing.assert_array_equal(pulsed.hidden[:, :11], base.hidden[:, :11])
     np.testing.assert_allclose(pulsed.hidden[:, 11, 0], base.hidden[:, 11, 0] + 5.0, atol=1e-5)
@@ -141,8 +141,8 @@ def test_the_runner_records_what_a_step_by_step_loop_records() -> None:
         cue = trials.schedule(env.config.n_steps, env.config).cue
         state, hands = sim.start(trials), []
         for t in range(env.config.n_steps):
-            hook = (lambda h: h + pulse.delta) if t == 4 else None
-            state, out = sim.step(state, cue[t], load, Noise(*(n[t] for n in noise)), hook)
+            hooks = Hooks(hidden=(lambda h: h + pulse.offset) if t == 4 else None)
+            state, out = sim.step(state, cue[t], load, Noise(*(n[t] for n in noise)), hooks)
             hands.append(out.hand[:, :2])
     np.testing.assert_array_equal(record.hand[:, 1:], torch.stack(hands, 1).numpy())
     np.testing.assert_array_equal(record.hidden[:, -1], state.hidden.numpy())

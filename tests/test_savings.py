@@ -69,7 +69,7 @@ def test_a_shift_clamp_sets_the_coordinate_before_the_movement_while_the_network
     direction, centre = np.eye(64)[3] * 2.0, np.full(64, 0.25)
     changes = savings.shift_clamp(direction, centre, steps=5)
     config = TrainConfig(batch_size=64, batches=1, duration=0.3, eval_every=1, compile=False, **changes)
-    (clamp,) = config.hidden_interventions()
+    (clamp,) = config.held_interventions()
     assert clamp.basis.shape == (1, 64) and clamp.basis[0, 3] == pytest.approx(1.0)  # a unit vector
     hidden = train(config, progress=False).evaluate().hidden
     assert np.allclose(hidden[:, 1:6, 3], 0.25, atol=1e-6) and not np.allclose(hidden[:, 7:, 3], 0.25)
@@ -82,7 +82,7 @@ def test_a_clamped_block_starts_from_its_network_with_the_clamp(tmp_path, monkey
     block = savings.savings_blocks(2)[0]
     config = savings.clamped_config(start, block, np.eye(64)[5], np.zeros(64), steps=4)
     assert config.init == str(start.out) and config.field == "cw" and config.batches == 2
-    (clamp,) = config.hidden_interventions()
+    (clamp,) = config.held_interventions()
     assert clamp.steps == slice(0, 4) and clamp.basis[0, 5] == 1.0
 
 

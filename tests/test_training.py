@@ -137,7 +137,7 @@ def _clamped(compile: bool) -> training.TrainResult:
 def test_a_clamp_holds_its_subspace_while_the_network_learns_and_is_tested() -> None:
     compiled, eager = _clamped(True), _clamped(False)
     assert [r["loss"] for r in compiled.log] == pytest.approx([r["loss"] for r in eager.log], rel=1e-4)
-    (clamp,) = compiled.config.hidden_interventions()
+    (clamp,) = compiled.config.held_interventions()
     hidden = torch.as_tensor(compiled.evaluate().hidden)  # the clamp is part of the network when it is tested
     held = (hidden - clamp.centre) @ clamp.basis.T
     assert held[:, 1:11].abs().max() < 1e-5 and held[:, 11:].abs().max() > 1e-3  # steps 0-9 only
@@ -154,8 +154,8 @@ def test_a_network_learns_under_any_intervention_its_tests_can_apply() -> None:
     assert [r["loss"] for r in pulsed[0].log] == pytest.approx([r["loss"] for r in pulsed[1].log], rel=1e-4)
     plain = train(replace(SMALL, compile=False, batches=2, eval_every=1), progress=False)
     assert pulsed[1].log[0]["loss"] != plain.log[0]["loss"]
-    (held,) = pulsed[1].config.hidden_interventions()
-    assert isinstance(held, Perturb) and held.steps == [3, 4] and torch.equal(held.delta, pulse.delta)
+    (held,) = pulsed[1].config.held_interventions()
+    assert isinstance(held, Perturb) and held.steps == [3, 4] and torch.equal(held.offset, pulse.offset)
     assert pulsed[1].evaluate().config["interventions"] == ["Perturb"]  # part of the network when tested
 
 
