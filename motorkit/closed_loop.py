@@ -89,14 +89,13 @@ class Hooks(NamedTuple):
     """One step's interventions, a function per site (:data:`motorkit.policy.SITES`; None: untouched):
     ``hidden`` (B, H) after the GRU update, ``target`` the target shown (B, 2), ``vision`` the hand
     position reaching the eye (B, 2) and ``proprioception`` the muscle signals (B, 2M) as they enter
-    their delay lines, ``hand`` the external force at the hand (B, 2, N)."""
+    their delay lines, ``hand`` the external force at the hand (B, 2; N)."""
 
     hidden: Optional[Hook] = None
     target: Optional[Hook] = None
     vision: Optional[Hook] = None
     proprioception: Optional[Hook] = None
     hand: Optional[Hook] = None
-
 
 
 def step_hooks(interventions: Sequence[Intervention], inputs: Sequence[Sequence[torch.Tensor]], k: int) -> Hooks:
