@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 
@@ -128,14 +127,6 @@ def cursor_jump(task: TaskConfig, go_step: int, onset_ms: float, dx_m: float, dy
     """What the eye gets of the hand is shifted by (``dx_m``, ``dy_m``) from ``onset_ms`` after the go
     cue on (the network sees it one visual delay later)."""
     return CursorJump(steps=slice(onset_step(task, go_step, onset_ms), None), offset=torch.tensor([dx_m, dy_m]))
-
-
-def jumped_targets(targets: torch.Tensor, interventions: Sequence[Intervention]) -> torch.Tensor:
-    """Where the targets (B, 2) end up after every :class:`TargetJump` of ``interventions``."""
-    for iv in interventions:
-        if isinstance(iv, TargetJump):
-            targets = targets + iv.offset.to(targets)
-    return targets
 
 
 def silence(sim: Simulator, trials: Trials, sense: str, steps: Steps = slice(0, None)) -> Silence:

@@ -23,7 +23,6 @@ from motorkit.ensemble import StackedPolicy, member_interventions
 from motorkit.fields import ForceField, TrialFields, ViscousField
 from motorkit.io import atomic_write, write_json
 from motorkit.loss import Batch
-from motorkit.perturbations import jumped_targets
 from motorkit.policy import Intervention
 from motorkit.tasks import Trials
 
@@ -157,7 +156,7 @@ def rollout(
     ``interventions`` act at the steps of each one's window on the signal its site names
     (:class:`motorkit.policy.Intervention`: the hidden state, after the GRU update and before the
     readout; :mod:`motorkit.perturbations`: the body and the senses), exactly as in training. The
-    record's target is where the target ends up after any :class:`~motorkit.perturbations.TargetJump`,
+    record's target is where the target ends up after any target jump (the schedule's last goal),
     and its configuration holds every perturbation's spec (``perturbations``).
     """
     return rollout_together([sim], [trials], [field], catch, [interventions], seed, [config])[0]
@@ -192,15 +191,17 @@ def rollout_together(
         batches.append(Batch(own, load, sim.draw_noise(n_steps, len(own.target), generator, pushes=False)))
     batch = Batch.stack(batches)
     sim = sims[0] if n == 1 else Simulator(sims[0].env, StackedPolicy([s.policy for s in sims]))
-    out, _, first = EpisodeRunner(sim, unroll=1, compile=False).run(
+    out, schedule, first = EpisodeRunner(sim, unroll=1, compile=False).run(
         batch.trials, batch.load, batch.noise, member_interventions(interventions), record=True)
+    # where each target ends up: the schedule's last goal, which moves with any target jump (no-go trials
+    # hold their start, and keep their target)
+    target = torch.where((batch.trials.go < n_steps)[:, None], schedule.goal[-1], batch.trials.target)
     hand = with_start(sim.effector.joint2cartesian(first.joint), out.hand)
     muscle = with_start(first.muscle, out.muscle)
     whole = Rollout(
         hand=hand[..., :2], velocity=hand[..., 2:], joint=with_start(first.joint, out.joint),
         action=out.action.transpose(0, 1).cpu().numpy(), endpoint_load=out.load.transpose(0, 1).cpu().numpy(),
-        hidden=with_start(first.hidden, out.hidden), target=torch.cat(
-            [jumped_targets(t.target, ivs) for t, ivs in zip(trials, interventions)]).cpu().numpy(),
+        hidden=with_start(first.hidden, out.hidden), target=target.cpu().numpy(),
         activation=muscle[:, :, 0], muscle=muscle, dt=cfg.dt,
     )
     records = whole.split(n)
